@@ -1,0 +1,229 @@
+package numerics
+
+import (
+	"math"
+
+	"attnclust/theory"
+)
+
+// The one-dimensional integrals of the two-head reduction. Under one
+// mixture component the score difference is affine in a standard normal
+// z: the probability of the "other" head is p(z) = sigmoid(kappa z + eta)
+// with kappa >= 0, and the projection of the token on the head difference
+// is t - b = beta + s z. Every risk and gradient term is a combination of
+// the expectations over z ~ N(0, 1) of
+//
+//	mP   p
+//	mPZ  p z
+//	mP2  p^2
+//	mQR  q rho,      q = p (1 - p), rho = beta + s z - a2 p
+//	mQRZ q rho z
+//	mF   -2 p (beta + s z) + a2 p^2   (the risk integrand)
+//
+// computed by splitting at the step point z0 = -eta/kappa: the step part
+// (p replaced by the indicator of z > z0) in closed form through upper
+// Gaussian logMoments, and the remainder, which decays like
+// exp(-kappa |z - z0|) and carries the Gaussian weight, by adaptive
+// Gauss-Kronrod quadrature on a mesh graded around z0. The quadrature
+// domain is truncated to |z| <= zCut and |z - z0| <= wCut/kappa, and the
+// neglected mass is bounded explicitly and added to the error.
+const (
+	mP = iota
+	mPZ
+	mP2
+	mQR
+	mQRZ
+	mF
+	nMom
+)
+
+const (
+	zCut = 10.0 // Gaussian cut: P(|z| > 10) = 1.5e-23, bounded in the error
+	wCut = 45.0 // logistic cut in units of 1/kappa: exp(-45) = 2.9e-20
+	// momRel is the relative tolerance of the remainder quadrature against
+	// the whole quantity's magnitude: above the 50 eps rounding floor of
+	// the Kronrod estimate (1.1e-14), well below the 1e-12 target.
+	momRel = 2e-14
+)
+
+// logMoments holds the expectations above with absolute error bounds.
+type logMoments struct {
+	val, err  [nMom]float64
+	converged bool
+	evals     int
+}
+
+// cparams are the affine data of one component: t - b = beta + s z, and
+// a2 = ||w||^2.
+type cparams struct{ beta, s, a2 float64 }
+
+// polyBound returns, for each moment's integrand with p replaced by a
+// quantity bounded by 1 in absolute value, coefficients (A, B, C) with
+// |integrand| <= A + B |z| + C z^2 up to that factor.
+func (c cparams) polyBound() [nMom][3]float64 {
+	ab, s := math.Abs(c.beta), math.Abs(c.s)
+	return [nMom][3]float64{
+		mP:   {1, 0, 0},
+		mPZ:  {0, 1, 0},
+		mP2:  {2, 0, 0},
+		mQR:  {ab + c.a2, s, 0},
+		mQRZ: {0, ab + c.a2, s},
+		mF:   {2*ab + 2*c.a2, 2 * s, 0},
+	}
+}
+
+// upperMoments returns M0 = P(z > z0), M1 = E[z 1{z > z0}] = phi(z0) and
+// bounds on their rounding errors.
+func upperMoments(z0 float64) (m0, m1, e0, e1 float64) {
+	switch {
+	case math.IsInf(z0, 1):
+		return 0, 0, 0, 0
+	case math.IsInf(z0, -1):
+		return 1, 0, 0, 0
+	}
+	m0 = theory.NormalQ(z0)
+	m1 = theory.NormalPDF(z0)
+	// erfc is accurate to a few ulps; exp(-z0^2/2) inherits the relative
+	// rounding of z0^2/2, i.e. about eps z0^2/2.
+	return m0, m1, 4 * epsilon * m0, (4 + z0*z0) * epsilon * m1
+}
+
+// stepMoments fills the closed-form logMoments of the indicator of z > z0.
+func stepMoments(z0 float64, c cparams) (v, e [nMom]float64) {
+	m0, m1, e0, e1 := upperMoments(z0)
+	v[mP], e[mP] = m0, e0
+	v[mPZ], e[mPZ] = m1, e1
+	v[mP2], e[mP2] = m0, e0
+	v[mF] = (c.a2-2*c.beta)*m0 - 2*c.s*m1
+	e[mF] = math.Abs(c.a2-2*c.beta)*e0 + 2*math.Abs(c.s)*e1 +
+		4*epsilon*(math.Abs(c.a2)*m0+2*math.Abs(c.beta)*m0+2*math.Abs(c.s)*m1)
+	return v, e
+}
+
+// hardMoments returns the logMoments for the hardmax limit p = 1{z > z0}
+// (q = 0), all in closed form.
+func hardMoments(z0 float64, c cparams) logMoments {
+	v, e := stepMoments(z0, c)
+	return logMoments{val: v, err: e, converged: true}
+}
+
+// softMoments returns the logMoments for p = sigmoid(kappa z + eta),
+// kappa >= 0 finite, eta finite.
+func softMoments(kappa, eta float64, c cparams) logMoments {
+	var m logMoments
+	if kappa == 0 {
+		p := theory.Sigmoid(eta)
+		pc := theory.Sigmoid(-eta)
+		q := p * pc
+		m.val[mP] = p
+		m.val[mPZ] = 0
+		m.val[mP2] = p * p
+		m.val[mQR] = q * (c.beta - c.a2*p)
+		m.val[mQRZ] = q * c.s
+		m.val[mF] = -2*p*c.beta + c.a2*p*p
+		for i := range m.val {
+			m.err[i] = 8 * epsilon * (math.Abs(m.val[i]) + math.Abs(c.beta) + math.Abs(c.a2))
+		}
+		m.converged = true
+		return m
+	}
+	z0 := -eta / kappa
+	sv, se := stepMoments(z0, c)
+	// The remainder is integrated in v = z - z0, so that the logistic
+	// argument kappa v is formed without cancellation (kappa z + eta would
+	// lose all digits of v when kappa is large).
+	lo := math.Max(-zCut-z0, -wCut/kappa)
+	hi := math.Min(zCut-z0, wCut/kappa)
+	var rv, re [nMom]float64
+	m.converged = true
+	if lo < hi {
+		breaks := make([]float64, 0, 24)
+		breaks = append(breaks, lo, hi)
+		for _, g := range [...]float64{-6, -3, -1, 1, 3, 6} {
+			if g-z0 > lo && g-z0 < hi {
+				breaks = append(breaks, g-z0)
+			}
+		}
+		for _, k := range [...]float64{0, 1, 4, 12, 25} {
+			for _, sg := range [...]float64{-1, 1} {
+				if k == 0 && sg < 0 {
+					continue
+				}
+				g := sg * k / kappa
+				if g > lo && g < hi {
+					breaks = append(breaks, g)
+				}
+			}
+		}
+		sortSmall(breaks)
+		f := func(v float64, out []float64) {
+			u := kappa * v
+			z := z0 + v
+			ex := math.Exp(-math.Abs(u))
+			var p, pc float64
+			if u >= 0 {
+				p, pc = 1/(1+ex), ex/(1+ex)
+			} else {
+				p, pc = ex/(1+ex), 1/(1+ex)
+			}
+			phi := math.Exp(-z*z/2) * invSqrt2Pi
+			q := p * pc
+			t := c.beta + c.s*z
+			rho := t - c.a2*p
+			if v < 0 {
+				out[mP] = phi * p
+				out[mPZ] = phi * p * z
+				out[mP2] = phi * p * p
+				out[mF] = phi * p * (c.a2*p - 2*t)
+			} else {
+				out[mP] = -phi * pc
+				out[mPZ] = -phi * pc * z
+				out[mP2] = -phi * pc * (1 + p)
+				out[mF] = phi * pc * (2*t - c.a2*(1+p))
+			}
+			out[mQR] = phi * q * rho
+			out[mQRZ] = phi * q * rho * z
+		}
+		scale := make([]float64, nMom)
+		for i := range scale {
+			scale[i] = math.Abs(sv[i])
+		}
+		res, err := IntegrateVec(f, nMom, breaks, QuadTol{Rel: momRel, Scale: scale, MaxIntervals: 400})
+		if err != nil {
+			m.converged = false
+		} else {
+			copy(rv[:], res.Value)
+			copy(re[:], res.Err)
+			m.converged = res.Converged
+			m.evals = res.Evals
+		}
+	}
+	// Truncation: outside [lo, hi] every remainder is bounded by
+	// exp(-kappa |z - z0|) times its polynomial bound. The part with
+	// |z| > zCut is bounded with Gaussian tail logMoments; the part inside
+	// |z| <= zCut but |z - z0| > wCut/kappa with exp(-wCut) and the full
+	// Gaussian logMoments E 1 = 1, E|z| <= 0.8, E z^2 = 1.
+	q0, p0 := theory.NormalQ(zCut), theory.NormalPDF(zCut)
+	tail := [3]float64{2 * q0, 2 * p0, 2 * (zCut*p0 + q0)}
+	ew := math.Exp(-wCut)
+	pb := c.polyBound()
+	for i := 0; i < nMom; i++ {
+		tb := 0.0
+		for j := 0; j < 3; j++ {
+			tb += pb[i][j] * (tail[j] + ew*[3]float64{1, 0.8, 1}[j])
+		}
+		m.val[i] = sv[i] + rv[i]
+		m.err[i] = se[i] + re[i] + tb + 2*epsilon*math.Abs(m.val[i])
+	}
+	return m
+}
+
+const invSqrt2Pi = 0.398942280401432677939946059934381868475858631164934657665925
+
+func sortSmall(v []float64) {
+	for i := 1; i < len(v); i++ {
+		for j := i; j > 0 && v[j] < v[j-1]; j-- {
+			v[j], v[j-1] = v[j-1], v[j]
+		}
+	}
+}
