@@ -191,8 +191,11 @@ type QuadTol struct {
 // tolerance. f must write its n values into out and must be finite on the
 // open subintervals (the rule never evaluates f at an endpoint). The
 // estimate is QUADPACK's, which is conservative for integrands smooth on
-// each subinterval; Rel below 50 eps cannot be reached and reports
-// Converged = false. It returns an error only for invalid arguments.
+// each subinterval at the scale of the subinterval: as with any rule that
+// samples f, a feature narrower than the node spacing of the initial mesh
+// can go unseen, so callers must put breakpoints at known kinks and peaks
+// (the reduction does, at the logistic step and on a graded mesh around
+// it). Rel below 50 eps cannot be reached and reports Converged = false. It returns an error only for invalid arguments.
 func IntegrateVec(f func(z float64, out []float64), n int, breaks []float64, tol QuadTol) (QuadResult, error) {
 	if n < 1 || n > maxVec {
 		return QuadResult{}, fmt.Errorf("IntegrateVec: n = %d components, want 1..%d", n, maxVec)

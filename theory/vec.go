@@ -115,14 +115,25 @@ func LogSumExp(s []float64) float64 {
 }
 
 // Softmax writes softmax(s) into dst (allocated when of the wrong length)
-// through log-sum-exp and returns it.
+// and returns it. The maximum score is subtracted before exponentiating
+// and the exponentials are normalized by their sum (not by exp(-lse)), so
+// the result is finite and sums to 1 within a few ulps for any finite
+// scores, however large. dst may alias s.
 func Softmax(dst, s []float64) []float64 {
 	if len(dst) != len(s) {
 		dst = make([]float64, len(s))
 	}
-	lse := LogSumExp(s)
+	m := math.Inf(-1)
+	for _, x := range s {
+		m = math.Max(m, x)
+	}
+	sum := 0.0
 	for i, x := range s {
-		dst[i] = math.Exp(x - lse)
+		dst[i] = math.Exp(x - m)
+		sum += dst[i]
+	}
+	for i := range dst {
+		dst[i] /= sum
 	}
 	return dst
 }
