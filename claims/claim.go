@@ -1,0 +1,242 @@
+package claims
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"pgregory.net/rapid"
+
+	"attnclust/numerics"
+	"attnclust/theory"
+)
+
+// Claim is one executable claim of THEORY section 4.
+type Claim interface {
+	// ID is the stable identifier, "C0" to "C4".
+	ID() string
+	// Title is a one-line summary.
+	Title() string
+	// Statement is the precise statement in Markdown: hypotheses, the
+	// quantity checked, its tolerance and the reason for it, and what each
+	// check ID means.
+	Statement() string
+	// Ranges are the regimes the report samples (the full ranges of
+	// THEORY 4, or narrower when a claim needs it).
+	Ranges() Ranges
+	// InHypotheses reports whether r satisfies the documented hypotheses.
+	InHypotheses(r Regime) bool
+	// Check runs every check of the claim on r. It never panics on a
+	// valid regime; numerical failures give INCONCLUSIVE results.
+	Check(env Env, r Regime) []Result
+}
+
+// Env is what a check may use besides the regime.
+type Env struct {
+	// Model evaluates the trained layer's population risk. Nil means the
+	// exact one-dimensional reduction, numerics.Reduced.
+	Model theory.Model
+	// Quant evaluates the in-context quantization error at L = infinity.
+	// Nil means numerics.QuantInf.
+	Quant func(mix theory.Mixture, lambda float64) (numerics.Estimate, error)
+	// QuantMC estimates the finite-L quantization error by Monte Carlo.
+	// Nil means numerics.QuantMC.
+	QuantMC func(mix theory.Mixture, lambda float64, L, samples int, seed uint64) (numerics.Estimate, error)
+	// Quick selects smaller sample counts and ladders (for CI); verdict
+	// semantics are unchanged.
+	Quick bool
+}
+
+func (e Env) model() theory.Model {
+	if e.Model == nil {
+		return numerics.Reduced{}
+	}
+	return e.Model
+}
+
+func (e Env) quant(mix theory.Mixture, lambda float64) (numerics.Estimate, error) {
+	if e.Quant == nil {
+		return numerics.QuantInf(mix, lambda)
+	}
+	return e.Quant(mix, lambda)
+}
+
+func (e Env) quantMC(mix theory.Mixture, lambda float64, L, samples int, seed uint64) (numerics.Estimate, error) {
+	if e.QuantMC == nil {
+		return numerics.QuantMC(mix, lambda, L, samples, seed)
+	}
+	return e.QuantMC(mix, lambda, L, samples, seed)
+}
+
+// objective builds the regime's mixture, layer and objective.
+func (e Env) objective(r Regime) (theory.Mixture, theory.Prototype, theory.Objective, error) {
+	mix, err := r.Mixture()
+	if err != nil {
+		return theory.Mixture{}, theory.Prototype{}, nil, err
+	}
+	l, err := r.Layer()
+	if err != nil {
+		return theory.Mixture{}, theory.Prototype{}, nil, err
+	}
+	obj, err := e.model().Objective(mix, l)
+	if err != nil {
+		return theory.Mixture{}, theory.Prototype{}, nil, err
+	}
+	return mix, l, obj, nil
+}
+
+// All returns the claims in ID order.
+func All() []Claim {
+	return []Claim{C0{}, C1{}, C2{}, C3{}, C4{}}
+}
+
+// ByID returns the claim with the given ID.
+func ByID(id string) (Claim, error) {
+	for _, c := range All() {
+		if c.ID() == id {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown claim %q (want C0, C1, C2, C3 or C4)", id)
+}
+
+// Sample returns n regimes drawn from c's ranges, deterministically from
+// seed (rapid's Example with seeds derived from seed and the index).
+func Sample(c Claim, n int, seed uint64) []Regime {
+	g := c.Ranges().Generator()
+	out := make([]Regime, n)
+	for i := range out {
+		out[i] = g.Example(int(mix64(seed, uint64(i)) >> 2))
+		out[i].Name = fmt.Sprintf("%s-random-%d", c.ID(), i)
+	}
+	return out
+}
+
+// mix64 is SplitMix64 of a and b: a well-spread seed for item b of run a.
+func mix64(a, b uint64) uint64 {
+	z := a + 0x9e3779b97f4a7c15*(b+1)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// Job is one claim to check on one regime.
+type Job struct {
+	Claim  Claim
+	Regime Regime
+}
+
+// Run checks every job with up to workers goroutines (0 means GOMAXPROCS)
+// and returns the results in job order, so the output does not depend on
+// the number of workers or on scheduling. progress, if not nil, is called
+// after each job with the number done (from the calling goroutines, one
+// at a time).
+func Run(env Env, jobs []Job, workers int, progress func(done, total int)) [][]Result {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	out := make([][]Result, len(jobs))
+	var mu sync.Mutex
+	done := 0
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = safeCheck(env, jobs[i])
+				if progress != nil {
+					mu.Lock()
+					done++
+					progress(done, len(jobs))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// safeCheck runs one job and turns an unexpected panic into an
+// INCONCLUSIVE result rather than losing the whole run.
+func safeCheck(env Env, j Job) (res []Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = []Result{inconclusive(j.Claim.ID(), j.Claim.ID()+".panic", j.Regime, "internal error: %v", p)}
+		}
+	}()
+	res = j.Claim.Check(env, j.Regime)
+	for i := range res {
+		res[i].InHypotheses = j.Claim.InHypotheses(j.Regime)
+	}
+	return res
+}
+
+// EvalSpec is the input of `verify eval` (see cmd/verify): it reproduces
+// one risk evaluation or one quantization error.
+type EvalSpec struct {
+	Layer     string      `json:"layer"`
+	Variant   string      `json:"variant,omitempty"`
+	D         int         `json:"d"`
+	Sigma     float64     `json:"sigma"`
+	Weights   []float64   `json:"weights"`
+	Centroids [][]float64 `json:"centroids"`
+	Lambda    *float64    `json:"lambda,omitempty"`
+	Heads     [][]float64 `json:"heads,omitempty"`
+	L         *int        `json:"L,omitempty"`
+	Samples   int         `json:"samples,omitempty"`
+	Seed      *uint64     `json:"seed,omitempty"`
+}
+
+// PrototypeSpec returns the eval spec of the risk of layer on mix at heads.
+func PrototypeSpec(mix theory.Mixture, l theory.Prototype, heads [][]float64) string {
+	s := EvalSpec{Layer: "prototype", Variant: l.Variant.String(), D: mix.Dim(), Sigma: mix.Sigma,
+		Weights: mix.Weights, Centroids: mix.Centroids, Heads: heads}
+	if l.Variant != theory.Hardmax {
+		lam := l.Lambda
+		s.Lambda = &lam
+	}
+	return marshalSpec(s)
+}
+
+// IdentitySpec returns the eval spec of the quantization error (L = 0 for
+// the L -> infinity limit).
+func IdentitySpec(mix theory.Mixture, lambda float64, L, samples int, seed uint64) string {
+	s := EvalSpec{Layer: "identity", D: mix.Dim(), Sigma: mix.Sigma, Weights: mix.Weights,
+		Centroids: mix.Centroids, Lambda: &lambda, L: &L}
+	if L > 0 {
+		s.Samples, s.Seed = samples, &seed
+	}
+	return marshalSpec(s)
+}
+
+func marshalSpec(s EvalSpec) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// CheckProperty runs claim c under rapid on regimes drawn from g and fails
+// the test when any check FAILS on a regime inside the hypotheses; rapid
+// then shrinks the regime to a minimal counterexample. It returns nothing;
+// use it inside a test function.
+func CheckProperty(t *rapid.T, env Env, c Claim, g *rapid.Generator[Regime]) {
+	r := g.Draw(t, "regime")
+	if !c.InHypotheses(r) {
+		t.Skip("outside the hypotheses")
+	}
+	for _, res := range c.Check(env, r) {
+		if res.Verdict == Fails {
+			t.Fatalf("%s FAILS on %s: margin %.3g (err %.2g) %s; %s\nspec: %s", res.Check, r, res.Margin, res.Err, res.Units, res.Note, res.Spec)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package claims
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// Verdict is the outcome of one check.
+type Verdict int
+
+const (
+	// Inconclusive: the margin is within the numerical error bound, or the
+	// numerics did not converge.
+	Inconclusive Verdict = iota
+	// Holds: the margin exceeds the certified error bound.
+	Holds
+	// Fails: the violation exceeds the certified error bound.
+	Fails
+)
+
+// String returns "HOLDS", "FAILS" or "INCONCLUSIVE".
+func (v Verdict) String() string {
+	switch v {
+	case Holds:
+		return "HOLDS"
+	case Fails:
+		return "FAILS"
+	}
+	return "INCONCLUSIVE"
+}
+
+// MarshalJSON encodes the verdict as its name.
+func (v Verdict) MarshalJSON() ([]byte, error) { return json.Marshal(v.String()) }
+
+// UnmarshalJSON decodes a verdict name.
+func (v *Verdict) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	p, err := ParseVerdict(s)
+	if err != nil {
+		return err
+	}
+	*v = p
+	return nil
+}
+
+// ParseVerdict is the inverse of Verdict.String.
+func ParseVerdict(s string) (Verdict, error) {
+	switch s {
+	case "HOLDS":
+		return Holds, nil
+	case "FAILS":
+		return Fails, nil
+	case "INCONCLUSIVE":
+		return Inconclusive, nil
+	}
+	return 0, fmt.Errorf("unknown verdict %q (want HOLDS, FAILS or INCONCLUSIVE)", s)
+}
+
+// Decide returns HOLDS when margin > errBound, FAILS when
+// margin < -errBound, and INCONCLUSIVE otherwise, including when either
+// number is NaN or errBound is negative or infinite.
+func Decide(margin, errBound float64) Verdict {
+	if math.IsNaN(margin) || math.IsNaN(errBound) || errBound < 0 || math.IsInf(errBound, 0) {
+		return Inconclusive
+	}
+	switch {
+	case margin > errBound:
+		return Holds
+	case margin < -errBound:
+		return Fails
+	}
+	return Inconclusive
+}
+
+// Quantity is one named number that entered a verdict, with its error
+// bound (0 when exact) and units.
+type Quantity struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Err   float64 `json:"err"`
+}
+
+// Result is the verdict of one check of one claim on one regime.
+type Result struct {
+	Claim   string  `json:"claim"` // claim ID, e.g. "C1"
+	Check   string  `json:"check"` // check ID, e.g. "C1.minimizer"
+	Regime  Regime  `json:"regime"`
+	Verdict Verdict `json:"verdict"`
+	// Margin is how much the statement holds by (negative: violated), in
+	// Units; Err bounds the numerical error of Margin.
+	Margin float64 `json:"margin"`
+	Err    float64 `json:"err"`
+	Units  string  `json:"units"`
+	// InHypotheses reports whether the regime satisfies the claim's
+	// documented hypotheses: a FAILS there refutes the claim as stated;
+	// elsewhere it maps where the claim stops holding.
+	InHypotheses bool `json:"in_hypotheses"`
+	// Values are the numbers that decided the verdict, in a fixed order.
+	Values []Quantity `json:"values,omitempty"`
+	// Note explains an INCONCLUSIVE or a FAILS in words.
+	Note string `json:"note,omitempty"`
+	// Spec is an eval spec (JSON) reproducing the decisive evaluation.
+	Spec string `json:"spec,omitempty"`
+}
+
+// result builds a Result with the verdict decided from margin and err.
+func result(claim, check string, r Regime, margin, err float64, units string, vals ...Quantity) Result {
+	return Result{Claim: claim, Check: check, Regime: r, Verdict: Decide(margin, err),
+		Margin: margin, Err: err, Units: units, Values: vals}
+}
+
+// inconclusive builds an INCONCLUSIVE Result for a numerical failure
+// (margin and error are left at zero; the note says what failed).
+func inconclusive(claim, check string, r Regime, format string, args ...any) Result {
+	return Result{Claim: claim, Check: check, Regime: r, Verdict: Inconclusive,
+		Note: "numerics failed: " + fmt.Sprintf(format, args...)}
+}
