@@ -47,7 +47,8 @@ type CriticalOptions struct {
 	GradTol float64
 	// MaxIter bounds the number of Newton iterations (each costs one
 	// Hessian, i.e. 4 K d + 1 gradient evaluations, plus the line
-	// search). Default 100.
+	// search). Default 100. A negative value takes no step: FindCritical
+	// then only certifies the start point.
 	MaxIter int
 	// MaxStep bounds the Euclidean norm of one step in the stacked
 	// parameter space. Default max(1, ||start||_F / sqrt(K)), the
@@ -131,9 +132,6 @@ func FindCritical(obj theory.Objective, start [][]float64, opts CriticalOptions)
 	if opts.GradTol < 0 || math.IsNaN(opts.GradTol) || math.IsInf(opts.GradTol, 0) {
 		return Critical{}, fmt.Errorf("FindCritical: GradTol must be finite and >= 0, got %v", opts.GradTol)
 	}
-	if opts.MaxIter < 0 {
-		return Critical{}, fmt.Errorf("FindCritical: MaxIter must be >= 0, got %d", opts.MaxIter)
-	}
 	if opts.MaxStep < 0 || math.IsNaN(opts.MaxStep) || math.IsInf(opts.MaxStep, 0) {
 		return Critical{}, fmt.Errorf("FindCritical: MaxStep must be finite and >= 0, got %v", opts.MaxStep)
 	}
@@ -143,8 +141,11 @@ func FindCritical(obj theory.Objective, start [][]float64, opts CriticalOptions)
 	if opts.GradTol == 0 {
 		opts.GradTol = 1e-9
 	}
-	if opts.MaxIter == 0 {
+	switch {
+	case opts.MaxIter == 0:
 		opts.MaxIter = 100
+	case opts.MaxIter < 0:
+		opts.MaxIter = 0 // certify the start only
 	}
 	theta := flattenHeads(start)
 	if opts.MaxStep == 0 {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"attnclust/theory"
 )
 
@@ -203,6 +205,21 @@ func TestFindCriticalNotConverged(t *testing.T) {
 	}
 }
 
+// TestFindCriticalCertifyOnly checks that MaxIter < 0 certifies the start
+// without moving it.
+func TestFindCriticalCertifyOnly(t *testing.T) {
+	obj, _, toTheta := doubleWell(1, 2)
+	start := unflattenHeads(toTheta([]float64{1, 0.3}), 2, 1)
+	c, err := FindCritical(obj, start, CriticalOptions{MaxIter: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// y = (1, 0.3): Hessian eigenvalues 12 y^2 - 4 = 8 and -2.92.
+	if c.Iter != 0 || c.Converged || !cmp.Equal(c.Heads, start) || math.Abs(c.MinEig+2.92) > 1e-6 {
+		t.Errorf("certify-only result %+v", c)
+	}
+}
+
 func TestFindCriticalErrors(t *testing.T) {
 	obj, _, _ := doubleWell(2, 2)
 	good := [][]float64{{0.1, 0.2}, {0.3, 0.4}}
@@ -216,7 +233,6 @@ func TestFindCriticalErrors(t *testing.T) {
 		{"nil", nil, good, CriticalOptions{}, "nil"},
 		{"shape", obj, [][]float64{{1, 2, 3}, {1, 2, 3}}, CriticalOptions{}, "heads[0]"},
 		{"tol", obj, good, CriticalOptions{GradTol: -1}, "GradTol"},
-		{"iter", obj, good, CriticalOptions{MaxIter: -1}, "MaxIter"},
 		{"step", obj, good, CriticalOptions{MaxStep: math.NaN()}, "MaxStep"},
 		{"target", obj, good, CriticalOptions{Target: 7}, "Target"},
 	}

@@ -12,7 +12,8 @@ import (
 type FlowOptions struct {
 	// Step0 is the first trial step size (in parameter units per unit
 	// gradient). Default 0.1. The step adapts: it doubles after each
-	// accepted step and halves after each rejected trial.
+	// accepted step (up to 1e8 Step0) and halves after each rejected
+	// trial.
 	Step0 float64
 	// MaxIter bounds the number of accepted steps. Default 10000.
 	MaxIter int
@@ -52,6 +53,10 @@ type Flow struct {
 	// Path holds the recorded iterates (see FlowOptions.Record), in order.
 	Path []FlowPoint
 }
+
+// maxStepGrowth caps the adaptive step of GradientFlow at this multiple
+// of Step0, so that it stays finite on objectives unbounded below.
+const maxStepGrowth = 1e8
 
 // GradientFlow runs gradient descent from start with a certified monotone
 // decrease of the risk. A trial step theta' = theta - s g is accepted only
@@ -168,7 +173,7 @@ func GradientFlow(obj theory.Objective, start [][]float64, opts FlowOptions) (Fl
 					ev, g = te, flattenHeads(te.Grad)
 					gn = vecNorm(g)
 					f.Iter++
-					step *= 2
+					step = math.Min(2*step, maxStepGrowth*opts.Step0)
 					if opts.Record > 0 && f.Iter%opts.Record == 0 {
 						record()
 					}
