@@ -174,7 +174,7 @@ func safeCheck(env Env, j Job) (res []Result) {
 	}()
 	res = j.Claim.Check(env, j.Regime)
 	for i := range res {
-		res[i].InHypotheses = j.Claim.InHypotheses(j.Regime)
+		res[i].InHypotheses = j.Claim.InHypotheses(j.Regime) && !res[i].narrow
 	}
 	return res
 }
@@ -235,7 +235,7 @@ func CheckProperty(t *rapid.T, env Env, c Claim, g *rapid.Generator[Regime]) {
 		t.Skip("outside the hypotheses")
 	}
 	for _, res := range c.Check(env, r) {
-		if res.Verdict == Fails {
+		if res.Verdict == Fails && !res.narrow {
 			t.Fatalf("%s FAILS on %s: margin %.3g (err %.2g) %s; %s\nspec: %s", res.Check, r, res.Margin, res.Err, res.Units, res.Note, res.Spec)
 		}
 	}

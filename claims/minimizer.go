@@ -30,7 +30,7 @@ func locErr(c numerics.Critical) float64 {
 	return (c.GradNorm + c.GradErr) / lo
 }
 
-// findMinimizer runs Newton on the restriction of the regime's risk to the
+// findMinimizer runs Newton (for the nearest critical point of any index) on the restriction of the regime's risk to the
 // centroids' plane plus one orthogonal direction (numerics.Subspace: exact
 // for rotation-invariant models, which C0 checks), starting at start
 // (nil: the true centroids).
@@ -52,6 +52,10 @@ func findMinimizer(env Env, r Regime, start [][]float64) (minimizer, error) {
 		// claims use, and above the gradient's rounding level (~1e-14).
 		GradTol: 1e-11 * scale,
 		MaxIter: 60,
+		// the nondegenerate critical point in Newton's basin around the
+		// centroids, whatever its index: C1 then asks whether it is a
+		// minimizer, rather than letting the search wander to another one.
+		Target: numerics.TargetAny,
 	})
 	if err != nil {
 		return minimizer{}, err

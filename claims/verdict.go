@@ -105,6 +105,10 @@ type Result struct {
 	Note string `json:"note,omitempty"`
 	// Spec is an eval spec (JSON) reproducing the decisive evaluation.
 	Spec string `json:"spec,omitempty"`
+
+	// narrow marks a check whose own hypotheses are narrower than the
+	// claim's and not met by the regime (see Claim.Statement).
+	narrow bool
 }
 
 // result builds a Result with the verdict decided from margin and err.
