@@ -188,8 +188,12 @@ func (c C1) Check(env Env, r Regime) []Result {
 	if err == nil || m.heads != nil {
 		decay := func(check string, rr Regime, name string, narrow bool) {
 			m2, err2 := findMinimizer(env, rr, nil)
-			if err2 != nil || m.heads == nil || math.IsInf(m.distErr, 0) || math.IsInf(m2.distErr, 0) {
-				out = append(out, inconclusive(id, check, r, "minimizer not certified on the ladder: %v", err2))
+			switch {
+			case err2 != nil:
+				out = append(out, inconclusive(id, check, r, "on the ladder (%s): %v", rr, err2))
+				return
+			case math.IsInf(m.distErr, 0) || math.IsInf(m2.distErr, 0):
+				out = append(out, inconclusive(id, check, r, "the critical point is not certified nondegenerate at both ends of the ladder, so its location has no error bound"))
 				return
 			}
 			res := result(id, check, r, m.dist-m2.dist, m.distErr+m2.distErr, "sigma",

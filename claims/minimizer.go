@@ -14,16 +14,22 @@ type minimizer struct {
 	heads [][]float64
 	crit  numerics.Critical
 	// dist is max_h ||mu^_h - mu*_h|| / sigma and distErr a bound on its
-	// error: by the Newton-Kantorovich argument for a strongly convex
-	// neighbourhood, the exact critical point lies within
-	// (||grad|| + GradErr) / (MinEig - EigErr) of the computed one.
+	// error: by the Newton-Kantorovich argument for a nondegenerate
+	// critical point, the exact one lies within
+	// (||grad|| + GradErr) / (min_i |eig_i| - EigErr) of the computed one
+	// (to first order in the gradient).
 	dist, distErr float64
 }
 
 // locErr bounds the distance from a computed critical point to the exact
-// one (see minimizer.distErr); +Inf without certified positive curvature.
+// one (see minimizer.distErr); +Inf when the search did not converge or
+// the Hessian is not certified nonsingular.
 func locErr(c numerics.Critical) float64 {
-	lo := c.MinEig - c.EigErr
+	smin := math.Inf(1)
+	for _, e := range c.Eigenvalues {
+		smin = math.Min(smin, math.Abs(e))
+	}
+	lo := smin - c.EigErr
 	if !c.Converged || !(lo > 0) {
 		return math.Inf(1)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Verdict is the outcome of one check.
@@ -112,9 +113,38 @@ type Result struct {
 }
 
 // result builds a Result with the verdict decided from margin and err.
+// A non-finite margin or error (no certified bound) gives INCONCLUSIVE
+// with both stored as 0 and a note, so results always encode as JSON.
 func result(claim, check string, r Regime, margin, err float64, units string, vals ...Quantity) Result {
-	return Result{Claim: claim, Check: check, Regime: r, Verdict: Decide(margin, err),
-		Margin: margin, Err: err, Units: units, Values: vals}
+	res := Result{Claim: claim, Check: check, Regime: r, Verdict: Decide(margin, err),
+		Margin: margin, Err: err, Units: units}
+	if !finite(margin) || !finite(err) {
+		res.Margin, res.Err = 0, 0
+		res.Note = fmt.Sprintf("no certified error bound (margin %v, bound %v)", margin, err)
+	}
+	for _, q := range vals {
+		if !finite(q.Value) || !finite(q.Err) {
+			res.Note = strings.TrimSpace(res.Note + fmt.Sprintf(" %s is not finite (%v, err %v)", q.Name, q.Value, q.Err))
+			q.Value, q.Err = sanitize(q.Value), sanitize(q.Err)
+		}
+		res.Values = append(res.Values, q)
+	}
+	return res
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// sanitize maps NaN to 0 and infinities to +-MaxFloat64 for JSON.
+func sanitize(x float64) float64 {
+	switch {
+	case math.IsNaN(x):
+		return 0
+	case math.IsInf(x, 1):
+		return math.MaxFloat64
+	case math.IsInf(x, -1):
+		return -math.MaxFloat64
+	}
+	return x
 }
 
 // inconclusive builds an INCONCLUSIVE Result for a numerical failure

@@ -1,0 +1,136 @@
+package claims
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// catalogFile is the JSON form of fixtures/regimes.json.
+type catalogFile struct {
+	Regimes []Regime `json:"regimes"`
+}
+
+// LoadCatalog decodes a regime catalog ({"regimes": [...]}), rejecting
+// unknown fields, unnamed or duplicate regimes and invalid ones, with
+// errors that name the regime and the field.
+func LoadCatalog(r io.Reader) ([]Regime, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var f catalogFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("catalog: trailing data after the JSON object")
+	}
+	seen := map[string]bool{}
+	for i, reg := range f.Regimes {
+		if reg.Name == "" {
+			return nil, fmt.Errorf("catalog: regimes[%d]: field \"name\" is required", i)
+		}
+		if seen[reg.Name] {
+			return nil, fmt.Errorf("catalog: regimes[%d]: duplicate name %q", i, reg.Name)
+		}
+		seen[reg.Name] = true
+		if err := reg.Validate(); err != nil {
+			return nil, fmt.Errorf("catalog: regime %q: %w", reg.Name, err)
+		}
+	}
+	return f.Regimes, nil
+}
+
+// Expected is one row of the expected-verdict table: the verdict of one
+// check of one claim on one named regime, with a one-line reason (required
+// for FAILS and INCONCLUSIVE).
+type Expected struct {
+	Regime  string  `json:"regime"`
+	Check   string  `json:"check"`
+	Verdict Verdict `json:"verdict"`
+	Reason  string  `json:"reason,omitempty"`
+}
+
+type expectedFile struct {
+	Comment  string     `json:"comment,omitempty"`
+	Verdicts []Expected `json:"verdicts"`
+}
+
+// LoadExpected decodes an expected-verdict table
+// ({"verdicts": [{"regime", "check", "verdict", "reason"}]}).
+func LoadExpected(r io.Reader) ([]Expected, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var f expectedFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("expected verdicts: %w", err)
+	}
+	seen := map[string]bool{}
+	for i, e := range f.Verdicts {
+		k := e.Regime + "|" + e.Check
+		if e.Regime == "" || e.Check == "" {
+			return nil, fmt.Errorf("expected verdicts: verdicts[%d]: regime and check are required", i)
+		}
+		if seen[k] {
+			return nil, fmt.Errorf("expected verdicts: verdicts[%d]: duplicate entry for %s on %s", i, e.Check, e.Regime)
+		}
+		seen[k] = true
+		if e.Verdict != Holds && strings.TrimSpace(e.Reason) == "" {
+			return nil, fmt.Errorf("expected verdicts: verdicts[%d] (%s on %s): a %s needs a one-line reason", i, e.Check, e.Regime, e.Verdict)
+		}
+	}
+	return f.Verdicts, nil
+}
+
+// MarshalExpected encodes a table in the format LoadExpected reads, sorted
+// by regime then check, with comment at the top.
+func MarshalExpected(comment string, rows []Expected) ([]byte, error) {
+	rows = append([]Expected(nil), rows...)
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Regime != rows[j].Regime {
+			return rows[i].Regime < rows[j].Regime
+		}
+		return rows[i].Check < rows[j].Check
+	})
+	b, err := json.MarshalIndent(expectedFile{Comment: comment, Verdicts: rows}, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// CompareExpected lists, one line each, every difference between the
+// results on named regimes and the expected table: a verdict that differs,
+// an expected row with no result, and a result on a catalog regime with no
+// expected row. It returns nil when they agree.
+func CompareExpected(results []Result, exp []Expected) []string {
+	got := map[string]Result{}
+	for _, r := range results {
+		if r.Regime.Name != "" {
+			got[r.Regime.Name+"|"+r.Check] = r
+		}
+	}
+	var diffs []string
+	want := map[string]bool{}
+	for _, e := range exp {
+		k := e.Regime + "|" + e.Check
+		want[k] = true
+		r, ok := got[k]
+		switch {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("%s on %s: expected %s, no result", e.Check, e.Regime, e.Verdict))
+		case r.Verdict != e.Verdict:
+			diffs = append(diffs, fmt.Sprintf("%s on %s: expected %s, got %s (margin %.3g, err %.2g %s) %s",
+				e.Check, e.Regime, e.Verdict, r.Verdict, r.Margin, r.Err, r.Units, r.Note))
+		}
+	}
+	var extra []string
+	for k, r := range got {
+		if !want[k] && !strings.Contains(r.Regime.Name, "-random-") {
+			extra = append(extra, fmt.Sprintf("%s on %s: got %s, not in the expected table", r.Check, r.Regime.Name, r.Verdict))
+		}
+	}
+	sort.Strings(extra)
+	return append(diffs, extra...)
+}
