@@ -99,8 +99,8 @@ func TestPlantedBugsCaught(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"gradient sign flip":       {"C0.gradient-fd", "C0.monte-carlo", "C1.minimizer"},
-		"lambda off by a factor 2": {"C0.monte-carlo"},
+		"gradient sign flip":                         {"C0.gradient-fd", "C0.monte-carlo", "C1.minimizer"},
+		"lambda off by a factor 2":                   {"C0.monte-carlo"},
 		"centroid of component 1 moved by 1.5 sigma": {"C0.monte-carlo", "C1.radius"},
 	}
 	for _, bug := range plantedBugs() {
