@@ -129,19 +129,29 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 	}
 	z0 := -eta / kappa
 	sv, se := stepMoments(z0, c)
-	// The remainder is integrated in v = z - z0, so that the logistic
-	// argument kappa v is formed without cancellation (kappa z + eta would
-	// lose all digits of v when kappa is large).
-	lo := math.Max(-zCut-z0, -wCut/kappa)
-	hi := math.Min(zCut-z0, wCut/kappa)
+	// The remainder is integrated in v = z - o with o = z0 clamped to
+	// [-zCut - 1, zCut + 1]: when the step is in or near the domain, o = z0
+	// and the logistic argument kappa v is formed without cancellation
+	// (kappa z + eta would lose all digits of v when kappa is large); when
+	// it is far outside, o stays bounded so that z = o + v keeps full
+	// accuracy, and u = kappa v + (kappa o + eta) has no cancellation
+	// either since kappa |v| <= 2 kappa zCut << |kappa o + eta|.
+	o := math.Max(-zCut-1, math.Min(zCut+1, z0))
+	dz := z0 - o // 0 unless the step is far outside the domain
+	u0 := 0.0
+	if dz != 0 {
+		u0 = kappa*o + eta
+	}
+	lo := math.Max(-zCut-o, dz-wCut/kappa)
+	hi := math.Min(zCut-o, dz+wCut/kappa)
 	var rv, re [nMom]float64
 	m.converged = true
 	if lo < hi {
 		breaks := make([]float64, 0, 24)
 		breaks = append(breaks, lo, hi)
 		for _, g := range [...]float64{-6, -3, -1, 1, 3, 6} {
-			if g-z0 > lo && g-z0 < hi {
-				breaks = append(breaks, g-z0)
+			if g-o > lo && g-o < hi {
+				breaks = append(breaks, g-o)
 			}
 		}
 		for _, k := range [...]float64{0, 1, 4, 12, 25} {
@@ -149,7 +159,7 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 				if k == 0 && sg < 0 {
 					continue
 				}
-				g := sg * k / kappa
+				g := dz + sg*k/kappa
 				if g > lo && g < hi {
 					breaks = append(breaks, g)
 				}
@@ -157,8 +167,8 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		}
 		sortSmall(breaks)
 		f := func(v float64, out []float64) {
-			u := kappa * v
-			z := z0 + v
+			u := kappa*v + u0
+			z := o + v
 			ex := math.Exp(-math.Abs(u))
 			var p, pc float64
 			if u >= 0 {
@@ -170,7 +180,7 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 			q := p * pc
 			t := c.beta + c.s*z
 			rho := t - c.a2*p
-			if v < 0 {
+			if v < dz {
 				out[mP] = phi * p
 				out[mPZ] = phi * p * z
 				out[mP2] = phi * p * p
