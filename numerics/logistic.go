@@ -18,11 +18,12 @@ import (
 //	mP2  p^2
 //	mQR  q rho,      q = p (1 - p), rho = beta + s z - a2 p
 //	mQRZ q rho z
-//	mF   -2 p (beta + s z) + a2 p^2   (the risk integrand)
+//	mF   -2 (p - pbar) (beta - pbar a2 + s z) + a2 (p - pbar)^2
+//	     (the risk integrand, expanded around the point mu_r + pbar w)
 //
 // computed by splitting at the step point z0 = -eta/kappa: the step part
 // (p replaced by the indicator of z > z0) in closed form through upper
-// Gaussian logMoments, and the remainder, which decays like
+// Gaussian moments, and the remainder, which decays like
 // exp(-kappa |z - z0|) and carries the Gaussian weight, by adaptive
 // Gauss-Kronrod quadrature on a mesh graded around z0. The quadrature
 // domain is truncated to |z| <= zCut and |z - z0| <= wCut/kappa, and the
@@ -53,9 +54,12 @@ type logMoments struct {
 	evals     int
 }
 
-// cparams are the affine data of one component: t - b = beta + s z, and
-// a2 = ||w||^2.
-type cparams struct{ beta, s, a2 float64 }
+// cparams are the affine data of one component: t - b = beta + s z,
+// a2 = ||w||^2, and pbar in [0, 1], the attention weight around which the
+// risk integrand mF is expanded (the loss is ||x - e - (p - pbar) w||^2
+// with e = mu_r + pbar w; choosing pbar near the typical p keeps the terms
+// of mF small when both heads share a component).
+type cparams struct{ beta, s, a2, pbar float64 }
 
 // polyBound returns, for each moment's integrand with p replaced by a
 // quantity bounded by 1 in absolute value, coefficients (A, B, C) with
@@ -68,7 +72,7 @@ func (c cparams) polyBound() [nMom][3]float64 {
 		mP2:  {2, 0, 0},
 		mQR:  {ab + c.a2, s, 0},
 		mQRZ: {0, ab + c.a2, s},
-		mF:   {2*ab + 2*c.a2, 2 * s, 0},
+		mF:   {2*ab + 4*c.a2, 2 * s, 0},
 	}
 }
 
@@ -88,26 +92,48 @@ func upperMoments(z0 float64) (m0, m1, e0, e1 float64) {
 	return m0, m1, 4 * epsilon * m0, (4 + z0*z0) * epsilon * m1
 }
 
-// stepMoments fills the closed-form logMoments of the indicator of z > z0.
+// stepMoments fills the closed-form moments of the indicator of z > z0.
+// For mF the step function is the integrand with p replaced by the
+// indicator: -2 (1 - pbar) te + a2 (1 - pbar)^2 above z0 and
+// 2 pbar te + a2 pbar^2 below, te = beta - pbar a2 + s z.
 func stepMoments(z0 float64, c cparams) (v, e [nMom]float64) {
 	m0, m1, e0, e1 := upperMoments(z0)
 	v[mP], e[mP] = m0, e0
 	v[mPZ], e[mPZ] = m1, e1
 	v[mP2], e[mP2] = m0, e0
-	v[mF] = (c.a2-2*c.beta)*m0 - 2*c.s*m1
-	e[mF] = math.Abs(c.a2-2*c.beta)*e0 + 2*math.Abs(c.s)*e1 +
-		4*epsilon*(math.Abs(c.a2)*m0+2*math.Abs(c.beta)*m0+2*math.Abs(c.s)*m1)
+	l0, l1 := lowerMoments(z0)
+	be := c.beta - c.pbar*c.a2
+	qb := 1 - c.pbar
+	up := (-2*qb*be+c.a2*qb*qb)*m0 - 2*qb*c.s*m1
+	lo := (2*c.pbar*be+c.a2*c.pbar*c.pbar)*l0 + 2*c.pbar*c.s*l1
+	v[mF] = up + lo
+	mag := (2*qb*math.Abs(be)+c.a2*qb*qb)*m0 + 2*qb*math.Abs(c.s)*m1 +
+		(2*c.pbar*math.Abs(be)+c.a2*c.pbar*c.pbar)*l0 + 2*c.pbar*math.Abs(c.s)*math.Abs(l1)
+	e[mF] = (2*qb*math.Abs(be)+c.a2*qb*qb)*e0 + 2*qb*math.Abs(c.s)*e1 +
+		(2*c.pbar*math.Abs(be)+c.a2*c.pbar*c.pbar)*e0 + 2*c.pbar*math.Abs(c.s)*e1 +
+		8*epsilon*mag
 	return v, e
 }
 
-// hardMoments returns the logMoments for the hardmax limit p = 1{z > z0}
+// lowerMoments returns P(z < z0) and E[z 1{z < z0}] = -phi(z0).
+func lowerMoments(z0 float64) (l0, l1 float64) {
+	switch {
+	case math.IsInf(z0, 1):
+		return 1, 0
+	case math.IsInf(z0, -1):
+		return 0, 0
+	}
+	return theory.NormalCDF(z0), -theory.NormalPDF(z0)
+}
+
+// hardMoments returns the moments for the hardmax limit p = 1{z > z0}
 // (q = 0), all in closed form.
 func hardMoments(z0 float64, c cparams) logMoments {
 	v, e := stepMoments(z0, c)
 	return logMoments{val: v, err: e, converged: true}
 }
 
-// softMoments returns the logMoments for p = sigmoid(kappa z + eta),
+// softMoments returns the moments for p = sigmoid(kappa z + eta),
 // kappa >= 0 finite, eta finite.
 func softMoments(kappa, eta float64, c cparams) logMoments {
 	var m logMoments
@@ -120,10 +146,16 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		m.val[mP2] = p * p
 		m.val[mQR] = q * (c.beta - c.a2*p)
 		m.val[mQRZ] = q * c.s
-		m.val[mF] = -2*p*c.beta + c.a2*p*p
-		for i := range m.val {
-			m.err[i] = 8 * epsilon * (math.Abs(m.val[i]) + math.Abs(c.beta) + math.Abs(c.a2))
-		}
+		dp := p - c.pbar
+		m.val[mF] = -2*dp*(c.beta-c.pbar*c.a2) + c.a2*dp*dp
+		// each value is a product or a sum of two products of exactly
+		// known magnitudes; 4 eps per term covers exp/division rounding
+		ab := math.Abs(c.beta)
+		m.err[mP] = 4 * epsilon * p
+		m.err[mP2] = 4 * epsilon * p * p
+		m.err[mQR] = 4 * epsilon * q * (ab + c.a2*p)
+		m.err[mQRZ] = 4 * epsilon * q * math.Abs(c.s)
+		m.err[mF] = 4 * epsilon * (2*math.Abs(dp)*(ab+c.pbar*c.a2) + c.a2*dp*dp)
 		m.converged = true
 		return m
 	}
@@ -180,16 +212,17 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 			q := p * pc
 			t := c.beta + c.s*z
 			rho := t - c.a2*p
+			te := t - c.pbar*c.a2
 			if v < dz {
 				out[mP] = phi * p
 				out[mPZ] = phi * p * z
 				out[mP2] = phi * p * p
-				out[mF] = phi * p * (c.a2*p - 2*t)
+				out[mF] = phi * p * (c.a2*(p-2*c.pbar) - 2*te)
 			} else {
 				out[mP] = -phi * pc
 				out[mPZ] = -phi * pc * z
 				out[mP2] = -phi * pc * (1 + p)
-				out[mF] = phi * pc * (2*t - c.a2*(1+p))
+				out[mF] = phi * pc * (2*te - c.a2*(p+1-2*c.pbar))
 			}
 			out[mQR] = phi * q * rho
 			out[mQRZ] = phi * q * rho * z
@@ -210,9 +243,9 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 	}
 	// Truncation: outside [lo, hi] every remainder is bounded by
 	// exp(-kappa |z - z0|) times its polynomial bound. The part with
-	// |z| > zCut is bounded with Gaussian tail logMoments; the part inside
+	// |z| > zCut is bounded with Gaussian tail moments; the part inside
 	// |z| <= zCut but |z - z0| > wCut/kappa with exp(-wCut) and the full
-	// Gaussian logMoments E 1 = 1, E|z| <= 0.8, E z^2 = 1.
+	// Gaussian moments E 1 = 1, E|z| <= 0.8, E z^2 = 1.
 	q0, p0 := theory.NormalQ(zCut), theory.NormalPDF(zCut)
 	tail := [3]float64{2 * q0, 2 * p0, 2 * (zCut*p0 + q0)}
 	ew := math.Exp(-wCut)

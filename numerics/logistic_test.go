@@ -75,7 +75,8 @@ func refMoments(kappa, eta float64, c cparams) (val, abs [nMom]float64) {
 		out[mP2] = phi * p * p
 		out[mQR] = phi * q * rho
 		out[mQRZ] = phi * q * rho * z
-		out[mF] = phi * (-2*p*t + c.a2*p*p)
+		dp := p - c.pbar
+		out[mF] = phi * (-2*dp*(t-c.pbar*c.a2) + c.a2*dp*dp)
 	}
 	rl := &gk21Rule
 	for k := 1; k < len(pts); k++ {
@@ -117,6 +118,7 @@ func TestSoftMomentsHonest(t *testing.T) {
 			beta: rapid.Float64Range(-20, 20).Draw(t, "beta"),
 			s:    rapid.Float64Range(0, 10).Draw(t, "s"),
 			a2:   rapid.Float64Range(0, 50).Draw(t, "a2"),
+			pbar: rapid.Float64Range(0, 1).Draw(t, "pbar"),
 		}
 		m := softMoments(kappa, -z0*kappa, c)
 		if !m.converged {

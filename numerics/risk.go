@@ -25,6 +25,9 @@ import (
 type Risk struct {
 	mix   theory.Mixture
 	layer theory.Prototype
+	// moments evaluates the softmax integrals; softMoments unless a test
+	// substitutes an independent reference.
+	moments func(kappa, eta float64, c cparams) logMoments
 }
 
 // NewRisk validates mix (K = 2) and layer and returns the objective.
@@ -35,7 +38,7 @@ func NewRisk(mix theory.Mixture, layer theory.Prototype) (*Risk, error) {
 	if err := layer.Validate(); err != nil {
 		return nil, fmt.Errorf("NewRisk: %w", err)
 	}
-	return &Risk{mix: mix, layer: layer}, nil
+	return &Risk{mix: mix, layer: layer, moments: softMoments}, nil
 }
 
 // Dim returns the token dimension d.
@@ -146,6 +149,9 @@ func (r *Risk) component(k int, heads [][]float64) (compResult, error) {
 	a := math.Sqrt(a2)
 	s := sigma * a
 	beta := dotDiff2(mk, muR, w, buf)
+	// Expansion point of the risk integrand: pbar = the other head's
+	// weight at the component mean (soft) or its mean weight Q(z0)
+	// (hardmax), so that the loss is expanded around the typical output.
 	cp := cparams{beta: beta, s: s, a2: a2}
 
 	var m logMoments
@@ -153,11 +159,14 @@ func (r *Risk) component(k int, heads [][]float64) (compResult, error) {
 	case a == 0 && hard:
 		return compResult{}, fmt.Errorf("Risk.Eval: hardmax risk is not differentiable at equal heads")
 	case a == 0:
+		cp.pbar = 0.5
 		m = softMoments(0, 0, cp) // p = 1/2 everywhere
 	case hard:
+		cp.pbar = expansionWeight(theory.NormalQ(-mc / s))
 		m = hardMoments(-mc/s, cp)
 	default:
-		m = softMoments(lam*s, lam*mc, cp)
+		cp.pbar = expansionWeight(theory.Sigmoid(lam * mc))
+		m = r.moments(lam*s, lam*mc, cp)
 		if !m.converged {
 			return compResult{}, fmt.Errorf("Risk.Eval: quadrature did not converge (component %d, kappa %g, eta %g)", k, lam*s, lam*mc)
 		}
@@ -171,11 +180,17 @@ func (r *Risk) component(k int, heads [][]float64) (compResult, error) {
 	for i := range dk {
 		dk[i] = mk[i] - muR[i]
 	}
-	ndk2 := norm2sq(dk)
-	ndk := math.Sqrt(ndk2)
+	ndk := math.Sqrt(norm2sq(dk))
+	// risk: ||mu*_k - e||^2 + d sigma^2 + E[mF], e = mu_r + pbar w
+	for i := range buf {
+		buf[i] = dk[i] - cp.pbar*w[i]
+	}
+	nde2 := norm2sq(buf)
 	ds2 := float64(d) * sigma * sigma
-	res := compResult{risk: ndk2 + ds2 + m.val[mF]}
-	res.riskErr = m.err[mF] + 4*epsilon*(ndk2+ds2+math.Abs(m.val[mF]))
+	res := compResult{risk: nde2 + ds2 + m.val[mF]}
+	// rounding of e's coordinates (eps |pbar w_i| each) moves ||mu*_k - e||^2
+	// by at most 2 eps pbar a ||mu*_k - e||
+	res.riskErr = m.err[mF] + 4*epsilon*(nde2+ds2+math.Abs(m.val[mF])) + 4*epsilon*cp.pbar*a*math.Sqrt(nde2)
 
 	// sa = s/a^2 = sigma/a (0 when a = 0, where w = 0 kills the term).
 	sa := 0.0
@@ -217,6 +232,17 @@ func (r *Risk) component(k int, heads [][]float64) (compResult, error) {
 		return compResult{}, fmt.Errorf("Risk.Eval: non-finite intermediate in component %d", k)
 	}
 	return res, nil
+}
+
+// expansionWeight returns the expansion weight pbar for a typical
+// attention weight p of the other head: p itself when the component is
+// shared between the heads (p > 0.05), else 0 (expansion around the
+// reference head, which is then the better-conditioned choice).
+func expansionWeight(p float64) float64 {
+	if p > 0.05 {
+		return p
+	}
+	return 0
 }
 
 // Reduced is the default theory.Model: the reading of THEORY section 2

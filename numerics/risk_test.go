@@ -172,7 +172,7 @@ func TestHardmaxWorkedNumbers(t *testing.T) {
 	heads, _, _ := theory.HardmaxCritical(mix)
 	ev := evalOrFail(t, mix, theory.Prototype{Variant: theory.Hardmax}, heads)
 	if math.Abs(ev.Risk-1.94811410647299) > 5e-15 {
-		t.Errorf("R = %.15g, want 1.94811410647299", ev.Risk)
+		t.Errorf("R = %.17g, want 1.94811410647299", ev.Risk)
 	}
 }
 
