@@ -226,17 +226,33 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 			}
 			out[mQR] = phi * q * rho
 			out[mQRZ] = phi * q * rho * z
+			// Rounding magnitudes: rho and te are differences of terms of
+			// size |beta| + |s z| + a2, so evaluating them can lose more
+			// than the value's own ulps; these integrate the term sizes.
+			mr := phi * q * (math.Abs(c.beta) + math.Abs(c.s*z) + c.a2*p)
+			out[nMom] = mr
+			out[nMom+1] = mr * math.Abs(z)
+			pp := p
+			if v >= dz {
+				pp = pc
+			}
+			out[nMom+2] = phi * pp * (c.a2*(2+2*c.pbar) + 2*(math.Abs(c.beta)+c.pbar*c.a2+math.Abs(c.s*z)))
 		}
 		scale := make([]float64, nMom)
 		for i := range scale {
 			scale[i] = math.Abs(sv[i])
 		}
-		res, err := IntegrateVec(f, nMom, breaks, QuadTol{Rel: momRel, Scale: scale, MaxIntervals: 400})
+		res, err := IntegrateVec(f, nMom+3, breaks, QuadTol{Rel: momRel, Scale: append(scale, 0, 0, 0), MaxIntervals: 400, Checked: nMom})
 		if err != nil {
 			m.converged = false
 		} else {
-			copy(rv[:], res.Value)
-			copy(re[:], res.Err)
+			copy(rv[:], res.Value[:nMom])
+			copy(re[:], res.Err[:nMom])
+			// 8 eps per unit of term size: a handful of roundings in rho,
+			// te and the products, each at most eps relative.
+			re[mQR] += 8 * epsilon * res.Value[nMom]
+			re[mQRZ] += 8 * epsilon * res.Value[nMom+1]
+			re[mF] += 8 * epsilon * res.Value[nMom+2]
 			m.converged = res.Converged
 			m.evals = res.Evals
 		}

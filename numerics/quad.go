@@ -87,7 +87,7 @@ var gk21Rule = gkRule{
 const epsilon = 0x1p-52 // machine epsilon of float64
 
 // maxVec is the largest number of components IntegrateVec accepts.
-const maxVec = 8
+const maxVec = 10
 
 // QuadResult is the outcome of an adaptive vector quadrature.
 type QuadResult struct {
@@ -180,11 +180,15 @@ func (rl *gkRule) apply(f func(z float64, out []float64), n int, iv *gkInterval,
 type QuadTol struct {
 	Rel, Abs     float64
 	Scale        []float64
-	MaxIntervals int  // cap on subintervals; 0 means 200
-	Rule15       bool // use the 15-point pair instead of the default 21-point
+	MaxIntervals int // cap on subintervals; 0 means 200
+	// Checked is the number of leading components held to the tolerance;
+	// the others are integrated along (for example magnitudes used in an
+	// error bound). 0 means all.
+	Checked int
+	Rule15  bool // use the 15-point pair instead of the default 21-point
 }
 
-// IntegrateVec integrates the n-vector function f (n <= 8) over
+// IntegrateVec integrates the n-vector function f (n <= 10) over
 // [breaks[0], breaks[len(breaks)-1]], starting from the subintervals given
 // by the sorted breakpoints and bisecting adaptively, always the
 // subinterval with the largest error in the component furthest from its
@@ -241,7 +245,11 @@ func IntegrateVec(f func(z float64, out []float64), n int, breaks []float64, tol
 			}
 		}
 		worst, worstRatio := -1, 1.0
-		for i := 0; i < n; i++ {
+		nc := n
+		if tol.Checked > 0 && tol.Checked < n {
+			nc = tol.Checked
+		}
+		for i := 0; i < nc; i++ {
 			sc := res.Abs[i]
 			if tol.Scale != nil {
 				sc += math.Abs(tol.Scale[i])
