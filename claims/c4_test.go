@@ -1,0 +1,428 @@
+package claims
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"attnclust/numerics"
+	"attnclust/theory"
+)
+
+// c4InHypGen draws regimes from C4{}.Ranges() until one satisfies C4's
+// hypotheses. About 3% of the ranges do (H4 needs lambda sigma^2 d <= 6),
+// too few for rapid's budget of 10 skipped draws per check, so up to 100
+// candidates are drawn per example (success probability 1 - 0.97^100 >
+// 0.95); CheckProperty's own filter then skips the rare miss.
+func c4InHypGen() *rapid.Generator[Regime] {
+	g := C4{}.Ranges().Generator()
+	return rapid.Custom(func(t *rapid.T) Regime {
+		var r Regime
+		for range 100 {
+			r = g.Draw(t, "candidate")
+			if (C4{}).InHypotheses(r) {
+				break
+			}
+		}
+		return r
+	})
+}
+
+// TestC4Property checks that no check of C4 FAILS inside the hypotheses.
+// Env.Quick keeps each check cheap (ladder 10, 40, 160 with 400
+// sequences: 5 ms of CPU at d = 2, 49 ms at d = 64; H4 keeps most
+// in-hypothesis regimes at small d), so rapid's default 100 checks take
+// a few seconds.
+func TestC4Property(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		CheckProperty(t, Env{Quick: true}, C4{}, c4InHypGen())
+	})
+}
+
+// TestC4BoundDominatesQuantInf re-derives, in code, the statement's proof:
+// the Minkowski bound sum_k pi_k (lambda sigma^2 sqrt(||mu*_k||^2 +
+// d sigma^2) + ||v|| sqrt(U_k))^2 is at least Q_inf on every regime of
+// the ranges (a cross-check of QuantInf that does not share its
+// quadrature), and it is below d sigma^2 whenever H1-H3 hold.
+func TestC4BoundDominatesQuantInf(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		r := C4{}.Ranges().Generator().Draw(t, "regime")
+		s, ok := c4ShapeOf(r)
+		if !ok {
+			t.Fatalf("generated an invalid regime %v", r)
+		}
+		mix, err := r.Mixture()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := numerics.QuantInf(mix, r.Lambda())
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, s2 := float64(r.D), r.Sigma*r.Sigma
+		bound := 0.0
+		for k, mk := range mix.Centroids {
+			root := r.LambdaSigma2*math.Sqrt(theory.Inner(mk, mk)+d*s2) +
+				s.delta*r.Sigma*math.Sqrt(c4MisBound(s.g[k], s.tau))
+			bound += mix.Weights[k] * root * root
+		}
+		// 1e-12 relative: the bound and Q_inf are sums of a handful of
+		// O(1) terms each rounded to about 1e-16 relative, and Q_inf's
+		// certified error covers its quadrature.
+		if q.Value > bound*(1+1e-12)+q.Err {
+			t.Fatalf("Q_inf = %.10g +- %.2g exceeds the Minkowski bound %.10g on %v", q.Value, q.Err, bound, r)
+		}
+		if s.limitHyp() && !(bound < d*s2) {
+			t.Fatalf("H1-H3 hold but the bound %.6g >= d sigma^2 = %.6g on %v (shape %+v)", bound, d*s2, r, s)
+		}
+	})
+}
+
+// TestC4MisBound checks the closed form U(g, tau) >= E[sigmoid(-s)^2],
+// s ~ N(g, tau^2), against a brute-force midpoint rule, on both branches
+// (exact and Mills ratio) and at tau = 0.
+func TestC4MisBound(t *testing.T) {
+	brute := func(g, tau float64) float64 {
+		// midpoint rule on z in [-12, 12] with 24000 cells: the integrand
+		// is smooth and bounded by phi(z), the tails beyond 12 weigh
+		// 2e-33, and the rule's error is far below 1e-9 here.
+		const n, zmax = 24000, 12.0
+		h := 2 * zmax / n
+		sum := 0.0
+		for i := range n {
+			z := -zmax + (float64(i)+0.5)*h
+			w := theory.Sigmoid(-(g + tau*z))
+			sum += w * w * theory.NormalPDF(z)
+		}
+		return sum * h
+	}
+	for _, c := range []struct{ g, tau float64 }{
+		{0, 0.1}, {1, 0.5}, {4, 0.85}, {3.2, 1.6}, {6.3, 2.1}, {-2, 1}, {10, 3},
+		{40, 12}, {10, 15}, {0.5, 20}, // y = g/tau - 2 tau < -20: Mills branch
+	} {
+		u, e := c4MisBound(c.g, c.tau), brute(c.g, c.tau)
+		// 1e-9 absolute: the brute-force rule's accuracy.
+		if !(u >= e-1e-9) || u > 1 {
+			t.Errorf("U(%v, %v) = %.6g, brute force E[sigmoid^2] = %.6g", c.g, c.tau, u, e)
+		}
+	}
+	if got, want := c4MisBound(2, 0), math.Pow(theory.Sigmoid(-2), 2); got != want {
+		t.Errorf("U(2, 0) = %v, want sigmoid(-2)^2 = %v", got, want)
+	}
+	// Sharp assignment: the bound must be small, not just valid (H3 would
+	// be empty otherwise). At g = 8, tau = 1 it is Phi(-8) + e^-14 Phi(6).
+	if u := c4MisBound(8, 1); u > 1e-6 {
+		t.Errorf("U(8, 1) = %v, want about 8.3e-7", u)
+	}
+}
+
+// c4TheoryMixture is THEORY 3's example: d = 2, sigma = 0.3,
+// mu* = (2, 0), (0, 2), equal weights; with lambda = 1.
+func c4TheoryMixture(t *testing.T) theory.Mixture {
+	t.Helper()
+	mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{2, 0}, {0, 2}}, 0.3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mix
+}
+
+// c4TheoryRegime is the same data as a Regime: orthogonal equal norms
+// ||mu*_k|| = sqrt 2 delta = 2 need Delta = 2 sqrt 2 / 0.3, and
+// lambda sigma^2 = 0.09. Its plane is random, which changes nothing
+// (Q_L is invariant under rotations).
+func c4TheoryRegime() Regime {
+	return Regime{Name: "theory3", D: 2, Sigma: 0.3, Pi1: 0.5, Geometry: Orthogonal,
+		Separation: 2 * math.Sqrt2 / 0.3, Variant: "distance", LambdaSigma2: 0.09, Seed: 3}
+}
+
+// TestC4TheoryNumbers pins THEORY 3's worked example.
+func TestC4TheoryNumbers(t *testing.T) {
+	mix := c4TheoryMixture(t)
+	q, err := numerics.QuantInf(mix, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// THEORY quotes 6 digits, 0.028354: half a unit in the last digit.
+	if math.Abs(q.Value-0.028354) > 5e-7+q.Err {
+		t.Errorf("Q_inf = %.8f +- %.2g, THEORY 3: 0.028354", q.Value, q.Err)
+	}
+
+	// L = 500: THEORY's 0.0298 has 3 digits (+-5e-5 rounding); 5000
+	// sequences give SE ~ 3e-4, and 4 SE (two-sided tail 6e-5, fixed
+	// seed) keeps the test deterministic and meaningful.
+	q500, err := numerics.QuantMC(mix, 1, 500, 5000, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(q500.Value-0.0298) > 4*q500.Err+5e-5 {
+		t.Errorf("Q_500 = %.5f +- %.5f, THEORY 3: 0.0298", q500.Value, q500.Err)
+	}
+
+	// L = 50: THEORY quotes 0.0440, but two independent simulations
+	// (different seeds and code paths) gave 0.04112 +- 0.0001, and QuantMC
+	// with 100000 sequences gives 0.0410 +- 0.00014; THEORY's number is
+	// more than 20 standard errors away and is taken to be a slip. Pin
+	// the measured value: 4 combined SE (ours and the reference's 1e-4).
+	q50, err := numerics.QuantMC(mix, 1, 50, 100000, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tol := 4 * math.Hypot(q50.Err, 1e-4)
+	if math.Abs(q50.Value-0.04112) > tol {
+		t.Errorf("Q_50 = %.5f +- %.5f, measured reference 0.04112 +- 0.0001", q50.Value, q50.Err)
+	}
+	if math.Abs(q50.Value-0.0440) < 10*q50.Err {
+		t.Logf("Q_50 = %.5f +- %.5f now agrees with THEORY's 0.0440: revisit the comment above", q50.Value, q50.Err)
+	}
+
+	// The claim on the same data, as a regime: input 0.18, Q_inf as above,
+	// everything HOLDS, and the regime is inside H.
+	r := c4TheoryRegime()
+	if !(C4{}).InHypotheses(r) {
+		s, _ := c4ShapeOf(r)
+		t.Errorf("THEORY 3's example is outside H: %+v", s)
+	}
+	res := C4{}.Check(Env{Quick: true}, r)
+	if len(res) != 3 {
+		t.Fatalf("got %d results, want 3", len(res))
+	}
+	for _, x := range res {
+		if x.Verdict != Holds {
+			t.Errorf("%s: %v (margin %.3g, err %.2g; %s)", x.Check, x.Verdict, x.Margin, x.Err, x.Note)
+		}
+	}
+	lim := res[0]
+	if lim.Check != C4LimitImproves || len(lim.Values) < 2 {
+		t.Fatalf("first result %s with %d values", lim.Check, len(lim.Values))
+	}
+	// d sigma^2 = 2 * 0.09 = 0.18 up to one rounding of 0.3^2.
+	if in := lim.Values[0]; in.Name != "d sigma^2" || math.Abs(in.Value-0.18) > 1e-15 {
+		t.Errorf("input error %v, want d sigma^2 = 0.18", in)
+	}
+	// The regime's centroids are a rotation of THEORY's: Q_inf agrees to
+	// rounding of the rotation (1e-12 relative is generous for O(1)
+	// arithmetic on 2-vectors).
+	if v := lim.Values[1]; math.Abs(v.Value-q.Value) > 1e-12+v.Err+q.Err {
+		t.Errorf("regime Q_inf = %.12g, direct %.12g", v.Value, q.Value)
+	}
+	// The margin is d sigma^2 - Q_inf: the same 1e-12 (rotation rounding).
+	if math.Abs(lim.Margin-(0.18-q.Value)) > 1e-12 {
+		t.Errorf("margin %v, want 0.18 - Q_inf = %v", lim.Margin, 0.18-q.Value)
+	}
+}
+
+// c4InHRegime is inside H with a large Q_inf for H (0.35 d sigma^2):
+// antipodal, d = 12, Delta = 4, lambda sigma^2 = 0.5 (lambda sigma^2 d = 6).
+func c4InHRegime() Regime {
+	return Regime{Name: "c4-in-H", D: 12, Sigma: 1, Pi1: 0.5, Geometry: Antipodal,
+		Separation: 4, Variant: "distance", LambdaSigma2: 0.5, Seed: 7}
+}
+
+// c4Verdicts maps check IDs to results.
+func c4Verdicts(res []Result) map[string]Result {
+	m := map[string]Result{}
+	for _, r := range res {
+		m[r.Check] = r
+	}
+	return m
+}
+
+// TestC4PlantedBugs plugs broken numerics into Env and requires C4 to
+// report FAILS on regimes where the correct numerics give HOLDS: the
+// checks have teeth.
+func TestC4PlantedBugs(t *testing.T) {
+	outside := Regime{Name: "c4-holds-outside-H", D: 8, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal,
+		Separation: 6, Variant: "distance", LambdaSigma2: 0.5, Seed: 7} // Q_inf = 0.815 d sigma^2
+	cases := []struct {
+		name  string
+		r     Regime
+		env   Env
+		check string
+	}{
+		{"Q_inf with lambda doubled", c4InHRegime(), Env{Quick: true, Quant: func(m theory.Mixture, lam float64) (numerics.Estimate, error) {
+			return numerics.QuantInf(m, 2*lam)
+		}}, C4LimitImproves},
+		{"Q_inf plus 0.5 d sigma^2", outside, Env{Quick: true, Quant: func(m theory.Mixture, lam float64) (numerics.Estimate, error) {
+			e, err := numerics.QuantInf(m, lam)
+			e.Value += 0.5 * float64(m.Dim()) * m.Sigma * m.Sigma
+			return e, err
+		}}, C4LimitImproves},
+		{"ladder reversed (L -> L1 L3 / L)", c4TheoryRegime(), Env{Quick: true, QuantMC: func(m theory.Mixture, lam float64, L, n int, seed uint64) (numerics.Estimate, error) {
+			return numerics.QuantMC(m, lam, 10*160/L, n, seed) // quick ladder 10, 40, 160
+		}}, C4FiniteLConverges},
+	}
+	for _, c := range cases {
+		good := c4Verdicts(C4{}.Check(Env{Quick: true}, c.r))[c.check]
+		if good.Verdict != Holds {
+			t.Errorf("%s: correct numerics give %v on %v, want HOLDS (margin %.3g, err %.2g)", c.name, good.Verdict, c.r, good.Margin, good.Err)
+		}
+		bad := c4Verdicts(C4{}.Check(c.env, c.r))[c.check]
+		if bad.Verdict != Fails {
+			t.Errorf("%s: planted bug gives %v on %v, want FAILS (margin %.3g, err %.2g)", c.name, bad.Verdict, c.r, bad.Margin, bad.Err)
+		}
+	}
+}
+
+// TestC4Mapping pins the documented behaviour outside H: lambda sigma^2 = 1
+// fails in the limit; at large lambda sigma^2 d the self term leaves
+// Q_L1 at d sigma^2 (INCONCLUSIVE, not FAILS); with soft assignment and
+// few tokens Q_L1 exceeds d sigma^2 although Q_inf is below it.
+func TestC4Mapping(t *testing.T) {
+	cases := []struct {
+		r    Regime
+		want map[string]Verdict
+	}{
+		{Regime{Name: "tilt", D: 8, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Separation: 4, Variant: "distance", LambdaSigma2: 1, Seed: 1},
+			map[string]Verdict{C4LimitImproves: Fails}},
+		{Regime{Name: "self-term", D: 64, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Separation: 2, Variant: "distance", LambdaSigma2: 0.3, Seed: 1},
+			map[string]Verdict{C4LimitImproves: Holds, C4FiniteLImproves: Inconclusive, C4FiniteLConverges: Inconclusive}},
+		{Regime{Name: "few-tokens", D: 2, Sigma: 1, Pi1: 0.5, Geometry: Angle, Angle: math.Pi / 6, Separation: 6, Variant: "distance", LambdaSigma2: 0.1, Seed: 1},
+			map[string]Verdict{C4LimitImproves: Holds, C4FiniteLImproves: Fails}},
+	}
+	for _, c := range cases {
+		if (C4{}).InHypotheses(c.r) {
+			t.Errorf("%s: expected outside H", c.r.Name)
+		}
+		got := c4Verdicts(C4{}.Check(Env{Quick: true}, c.r))
+		for id, v := range c.want {
+			if got[id].Verdict != v {
+				g := got[id]
+				t.Errorf("%s %s: %v, want %v (margin %.3g, err %.2g; %s)", c.r.Name, id, g.Verdict, v, g.Margin, g.Err, g.Note)
+			}
+		}
+	}
+}
+
+// TestC4NumericsFailures: errors and non-finite values give INCONCLUSIVE
+// results (never a panic), and the checks that do not need the failed
+// quantity still run.
+func TestC4NumericsFailures(t *testing.T) {
+	r := c4TheoryRegime()
+	boom := errors.New("boom")
+	failQuant := func(theory.Mixture, float64) (numerics.Estimate, error) { return numerics.Estimate{}, boom }
+	nanQuant := func(theory.Mixture, float64) (numerics.Estimate, error) {
+		return numerics.Estimate{Value: math.NaN()}, nil
+	}
+	failMC := func(theory.Mixture, float64, int, int, uint64) (numerics.Estimate, error) {
+		return numerics.Estimate{}, boom
+	}
+	infMC := func(theory.Mixture, float64, int, int, uint64) (numerics.Estimate, error) {
+		return numerics.Estimate{Value: 1, Err: math.Inf(1)}, nil
+	}
+	for _, c := range []struct {
+		name string
+		env  Env
+		r    Regime
+		want map[string]Verdict
+	}{
+		{"Quant error", Env{Quick: true, Quant: failQuant}, r,
+			map[string]Verdict{C4LimitImproves: Inconclusive, C4FiniteLConverges: Inconclusive, C4FiniteLImproves: Holds}},
+		{"Quant NaN", Env{Quick: true, Quant: nanQuant}, r,
+			map[string]Verdict{C4LimitImproves: Inconclusive, C4FiniteLConverges: Inconclusive, C4FiniteLImproves: Holds}},
+		{"QuantMC error", Env{Quick: true, QuantMC: failMC}, r,
+			map[string]Verdict{C4LimitImproves: Holds, C4FiniteLConverges: Inconclusive, C4FiniteLImproves: Inconclusive}},
+		{"QuantMC infinite SE", Env{Quick: true, QuantMC: infMC}, r,
+			map[string]Verdict{C4LimitImproves: Holds, C4FiniteLConverges: Inconclusive, C4FiniteLImproves: Inconclusive}},
+		{"invalid regime", Env{Quick: true}, Regime{D: 2, Sigma: 0, Pi1: 0.5, Geometry: Orthogonal, Separation: 1, Variant: "distance"},
+			map[string]Verdict{C4LimitImproves: Inconclusive, C4FiniteLConverges: Inconclusive, C4FiniteLImproves: Inconclusive}},
+		{"hardmax with negative lambda", Env{Quick: true}, Regime{D: 2, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Separation: 1, Variant: "hardmax", LambdaSigma2: -1},
+			map[string]Verdict{C4LimitImproves: Inconclusive, C4FiniteLConverges: Inconclusive, C4FiniteLImproves: Inconclusive}},
+	} {
+		res := C4{}.Check(c.env, c.r)
+		if len(res) != 3 {
+			t.Errorf("%s: %d results, want 3", c.name, len(res))
+		}
+		got := c4Verdicts(res)
+		for id, v := range c.want {
+			g, ok := got[id]
+			if !ok || g.Verdict != v {
+				t.Errorf("%s: %s = %v (present %v), want %v (%s)", c.name, id, g.Verdict, ok, v, g.Note)
+			}
+			if v == Inconclusive && g.Note == "" {
+				t.Errorf("%s: %s INCONCLUSIVE without a note", c.name, id)
+			}
+		}
+	}
+	if (C4{}).InHypotheses(Regime{D: 2, Sigma: 0, Pi1: 0.5, Geometry: Orthogonal, Separation: 1, Variant: "distance"}) {
+		t.Error("an invalid regime is inside H")
+	}
+}
+
+// TestC4ResultsComplete: every decided result carries units, values, a
+// spec that parses, and the seeds of its Monte Carlo runs; the same
+// regime gives the same results (fixed seeds).
+func TestC4ResultsComplete(t *testing.T) {
+	r := c4InHRegime()
+	a := C4{}.Check(Env{Quick: true}, r)
+	b := C4{}.Check(Env{Quick: true}, r)
+	for i, x := range a {
+		if x.Claim != "C4" || x.Units == "" || len(x.Values) == 0 || !strings.Contains(x.Spec, `"layer":"identity"`) {
+			t.Errorf("%s: incomplete result %+v", x.Check, x)
+		}
+		if x.Check != C4LimitImproves && !strings.Contains(x.Note, "seeds") {
+			t.Errorf("%s: note %q lacks the seeds", x.Check, x.Note)
+		}
+		if x.Margin != b[i].Margin || x.Err != b[i].Err {
+			t.Errorf("%s: not reproducible: %v +- %v then %v +- %v", x.Check, x.Margin, x.Err, b[i].Margin, b[i].Err)
+		}
+		// The spec reproduces its evaluation bit for bit (QuantInf and
+		// QuantMC are deterministic, and JSON round-trips float64).
+		var sp EvalSpec
+		if err := json.Unmarshal([]byte(x.Spec), &sp); err != nil || sp.Lambda == nil || sp.L == nil {
+			t.Fatalf("%s: spec %s: %v", x.Check, x.Spec, err)
+		}
+		mix, err := theory.NewMixture(sp.Weights, sp.Centroids, sp.Sigma)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "Q_inf"
+		var e numerics.Estimate
+		if *sp.L == 0 {
+			e, err = numerics.QuantInf(mix, *sp.Lambda)
+		} else {
+			name = fmt.Sprintf("Q_L (L=%d)", *sp.L)
+			e, err = numerics.QuantMC(mix, *sp.Lambda, *sp.L, sp.Samples, *sp.Seed)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, v := range x.Values {
+			if v.Name == name {
+				found = true
+				if v.Value != e.Value || v.Err != e.Err {
+					t.Errorf("%s: spec gives %s = %v +- %v, result has %v +- %v", x.Check, name, e.Value, e.Err, v.Value, v.Err)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no value %q for the spec's evaluation", x.Check, name)
+		}
+	}
+}
+
+// TestC4Statement: the statement names every check and the hypothesis
+// bounds, and has no formatting residue.
+func TestC4Statement(t *testing.T) {
+	s := C4{}.Statement()
+	for _, want := range []string{C4LimitImproves, C4FiniteLConverges, C4FiniteLImproves,
+		"H1: lambda sigma^2 <= 0.5", "H2: lambda sigma ||mu*_k|| <= 0.5 sqrt(d)", "< 0.085 d", "H4: lambda sigma^2 d <= 6",
+		"20, 100, 500", "10, 40, 160", "0.028354"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("statement lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "%!") {
+		t.Errorf("statement has a formatting error: %s", s)
+	}
+	rg := C4{}.Ranges()
+	if len(rg.Variants) != 1 || rg.Variants[0] != "distance" || rg.LamS2Min != 0.01 {
+		t.Errorf("ranges %+v", rg)
+	}
+}
