@@ -242,7 +242,8 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		for i := range scale {
 			scale[i] = math.Abs(sv[i])
 		}
-		res, err := IntegrateVec(f, nMom+3, breaks, QuadTol{Rel: momRel, Scale: append(scale, 0, 0, 0), MaxIntervals: 400, Checked: nMom})
+		res, err := IntegrateVec(f, nMom+3, breaks, QuadTol{Rel: momRel, Scale: append(scale, 0, 0, 0), MaxIntervals: 400, Checked: nMom,
+			ScaleFrom: []int{-1, -1, -1, nMom, nMom + 1, nMom + 2, -1, -1, -1}})
 		if err != nil {
 			m.converged = false
 		} else {

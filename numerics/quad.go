@@ -185,7 +185,12 @@ type QuadTol struct {
 	// the others are integrated along (for example magnitudes used in an
 	// error bound). 0 means all.
 	Checked int
-	Rule15  bool // use the 15-point pair instead of the default 21-point
+	// ScaleFrom, when not nil, adds to the scale of component i the
+	// current integral of component ScaleFrom[i] (a nonnegative magnitude
+	// integrated along; -1 for none): the tolerance then also covers the
+	// rounding level of an integrand that is a difference of larger terms.
+	ScaleFrom []int
+	Rule15    bool // use the 15-point pair instead of the default 21-point
 }
 
 // IntegrateVec integrates the n-vector function f (n <= 10) over
@@ -253,6 +258,9 @@ func IntegrateVec(f func(z float64, out []float64), n int, breaks []float64, tol
 			sc := res.Abs[i]
 			if tol.Scale != nil {
 				sc += math.Abs(tol.Scale[i])
+			}
+			if tol.ScaleFrom != nil && tol.ScaleFrom[i] >= 0 {
+				sc += math.Abs(res.Value[tol.ScaleFrom[i]])
 			}
 			t := math.Max(tol.Abs, tol.Rel*sc)
 			if res.Err[i] > t {
