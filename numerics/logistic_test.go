@@ -75,7 +75,11 @@ func refMoments(kappa, eta float64, c cparams) (val, abs [nMom]float64) {
 		out[mP2] = phi * p * p
 		out[mQR] = phi * q * rho
 		out[mQRZ] = phi * q * rho * z
+		// p - pbar without cancellation when p and pbar are both near 1
 		dp := p - c.pbar
+		if c.pbar > 0.5 {
+			dp = (1 - c.pbar) - pc
+		}
 		out[mF] = phi * (-2*dp*(t-c.pbar*c.a2) + c.a2*dp*dp)
 	}
 	rl := &gk21Rule
