@@ -246,7 +246,7 @@ func TestDispatchAndFlags(t *testing.T) {
 		wantStdout string // substring
 		wantStderr string // substring
 	}{
-		{"no subcommand", nil, "", exitUsage, "", "usage: verify"},
+		{"a first flag goes to run", []string{"-bogus"}, "", exitUsage, "", "-bogus"},
 		{"unknown subcommand", []string{"frobnicate"}, "", exitUsage, "", `unknown subcommand "frobnicate"`},
 		{"help", []string{"help"}, "", exitOK, "eval", ""},
 		{"-h", []string{"-h"}, "", exitOK, "usage: verify", ""},

@@ -4,14 +4,28 @@
 //
 // Usage:
 //
+//	verify [run] [flags]       check every claim and write the report (default)
+//	verify list [-short]       print each claim's ID, title and statement
 //	verify eval [-spec FILE]   evaluate one spec (JSON on stdin or in FILE)
 //	verify help                print the usage text
 //
+// The run subcommand (the default: no subcommand, or a first argument that
+// is a flag) checks every claim of package claims on seeded random regimes
+// and on the named regimes of the catalog, shrinks the counterexamples it
+// finds, draws the figures and writes REPORT.md, report.json, figures/*.svg
+// and timings.txt to the output directory; see runUsage for its flags. The
+// same flags and seed give byte-identical REPORT.md, report.json and SVG
+// files, whatever the number of workers.
+//
 // The eval subcommand reads one JSON object describing a mixture and a
 // layer and prints one JSON object with the evaluated quantities; see
-// evalUsage for the contract. Exit status: 0 on success, 2 on bad input
-// (one line on stderr naming the offending field), 1 on a numerical or
-// internal failure (one line on stderr).
+// evalUsage for the contract. Every "spec" in a report reproduces through
+// it.
+//
+// Exit status: 0 on success (a claim that FAILS is a finding, not an
+// error), 2 on bad input (one line on stderr naming the offending flag or
+// field), 1 on a numerical or internal failure, on a failed write, or when
+// run -check finds a difference with the expected verdicts.
 package main
 
 import (
@@ -20,6 +34,10 @@ import (
 	"os"
 	"strings"
 )
+
+// suiteVersion is the version of the verification suite, printed in every
+// report so that a report names the code that produced it.
+const suiteVersion = "0.1.0"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -50,40 +68,45 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, be backen
 		}
 	}()
 
-	// Subcommand dispatch. When the "run" subcommand exists it becomes the
-	// default: an empty args, or args starting with a flag, go to it.
+	// Subcommand dispatch. "run" is the default: no arguments, or a first
+	// argument that is a flag (other than a help flag), go to it.
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "verify: missing subcommand")
-		fmt.Fprint(stderr, usageText)
-		return exitUsage
+		return cmdRun(nil, stdout, stderr, defaultSuite(be))
 	}
 	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr, defaultSuite(be))
+	case "list":
+		return cmdList(args[1:], stdout, stderr, defaultSuite(be))
 	case "eval":
 		return cmdEval(args[1:], stdin, stdout, stderr, be)
-	// case "run":  (to be added; default subcommand)
-	// case "list": (to be added)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usageText)
 		return exitOK
-	default:
-		fmt.Fprintf(stderr, "verify: unknown subcommand %q\n", args[0])
-		fmt.Fprint(stderr, usageText)
-		return exitUsage
 	}
+	if strings.HasPrefix(args[0], "-") {
+		return cmdRun(args, stdout, stderr, defaultSuite(be))
+	}
+	fmt.Fprintf(stderr, "verify: unknown subcommand %q (want run, list, eval or help)\n", args[0])
+	return exitUsage
 }
 
 // usageText is the top-level usage message.
-const usageText = `usage: verify <subcommand> [flags]
+const usageText = `usage: verify [subcommand] [flags]
 
 subcommands:
+  run [flags]         (default) check every claim on seeded random regimes and
+                      on the named catalog, write REPORT.md, report.json,
+                      figures/*.svg and timings.txt
+  list [-short]       print each claim's ID, title and statement
   eval [-spec FILE]   evaluate one JSON spec read from stdin (or FILE) and
                       print one JSON object on stdout
   help                print this text
 
 exit status: 0 success, 2 bad input (flags, arguments or spec),
-1 numerical or internal failure.
+1 numerical or internal failure, a failed write, or a -check difference.
 
-` + evalUsage
+` + runUsage + "\n" + evalUsage
 
 // oneLine flattens a message to a single line, so that every diagnostic
 // is exactly one line on stderr.
