@@ -23,7 +23,12 @@ type FlowOptions struct {
 	// ||grad|| ~ sqrt(RiskErr / step), so a much smaller tolerance is
 	// usually unreachable; polish with FindCritical).
 	GradTol float64
-	// Armijo is the sufficient-decrease constant c in (0, 1). Default 1e-4.
+	// Armijo is the sufficient-decrease constant c in (0, 1). Default 0.3.
+	// With the doubling step rule a small c (say 1e-4) lets the step
+	// settle just below 2/L (L the largest curvature), where gradient
+	// descent contracts the stiff direction by only |1 - s L| ~ 1 - 2c:
+	// measured 60 times slower on THEORY-like problems. c = 0.3 keeps
+	// accepted steps below 1.4/L.
 	Armijo float64
 	// Record keeps every Record-th accepted iterate in Flow.Path (plus
 	// the start and the final point); 0 keeps no path.
@@ -112,7 +117,7 @@ func GradientFlow(obj theory.Objective, start [][]float64, opts FlowOptions) (Fl
 		opts.GradTol = 1e-6
 	}
 	if opts.Armijo == 0 {
-		opts.Armijo = 1e-4
+		opts.Armijo = 0.3
 	}
 
 	theta := flattenHeads(start)
