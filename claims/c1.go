@@ -88,10 +88,12 @@ The lambda -> infinity limit of dot is nearest-centroid only when
 Outside H1 the same checks map where the statement stops holding (small
 Delta, small lambda sigma^2, dot with unequal norms or small angles). One
 mechanism worth knowing: the offset of mu^_1 from mu*_1 along u is the
-balance of an outward bias (the hard-assignment effect of THEORY 2.3) and
-an inward pull of the soft attention toward the other centroid; at small
-lambda sigma^2 the pull wins at small Delta and the bias at large Delta, so
-the offset changes sign and the distance is not monotone in Delta
+balance of an outward bias (the truncation effect of THEORY 2.3, which
+decays like exp(-Delta^2/8)) and an inward pull of the soft attention
+toward the other centroid (whose logistic tails decay only exponentially
+in lambda sigma^2 Delta); at small lambda sigma^2 the bias wins at moderate
+Delta and the pull at large Delta, so the offset changes sign and the
+distance is not monotone in Delta
 (measured, distance variant, pi1 = 1/2: at lambda sigma^2 = 0.3 the offset
 is +3.0e-2, +9.6e-3, +7.4e-4, -1.9e-3 sigma at Delta = 6.5, 7, 7.5, 8, so
 C1.dist-decay-separation FAILS there; see figure (b) of the report).`
