@@ -74,17 +74,15 @@ func (r *Risk) Eval(heads [][]float64) (theory.Eval, error) {
 		}
 	}
 	ev := theory.Eval{Grad: [][]float64{make([]float64, d), make([]float64, d)}}
+	ws := newRiskWork(d)
 	for k := range r.mix.Weights {
-		c, err := r.component(k, heads)
+		pi := r.mix.Weights[k]
+		c, err := r.component(k, heads, ws, ev.Grad, pi)
 		if err != nil {
 			return theory.Eval{}, err
 		}
-		pi := r.mix.Weights[k]
 		ev.Risk += pi * c.risk
 		ev.RiskErr += pi * c.riskErr
-		for h := 0; h < 2; h++ {
-			theory.AddScaled(ev.Grad[h], pi, c.grad[h])
-		}
 		ev.GradErr += pi * c.gradErr
 	}
 	ev.RiskErr += 4 * epsilon * math.Abs(ev.Risk)
@@ -95,9 +93,16 @@ func (r *Risk) Eval(heads [][]float64) (theory.Eval, error) {
 }
 
 type compResult struct {
-	risk, riskErr float64
-	grad          [2][]float64
-	gradErr       float64
+	risk, riskErr, gradErr float64
+}
+
+// riskWork holds the O(d) scratch vectors of one evaluation, shared by
+// the components (which run one after the other).
+type riskWork struct{ buf, w, mid, dk []float64 }
+
+func newRiskWork(d int) *riskWork {
+	b := make([]float64, 4*d)
+	return &riskWork{buf: b[:d:d], w: b[d : 2*d : 2*d], mid: b[2*d : 3*d : 3*d], dk: b[3*d:]}
 }
 
 // component returns the contribution of mixture component k (before the
@@ -113,16 +118,16 @@ type compResult struct {
 // with r = x - T(x), q = p (1 - p), rho = <w, r> = t - b - p a^2, g_h = x
 // (dot) or x - mu_h (distance), and Gaussian conditioning
 // E[f(t) x] = mu*_k E[f] + w (s/a^2) E[f z], s = sigma a.
-func (r *Risk) component(k int, heads [][]float64) (compResult, error) {
+//
+// The component's gradient, times weight pi, is added into grad.
+func (r *Risk) component(k int, heads [][]float64, ws *riskWork, grad [][]float64, pi float64) (compResult, error) {
 	d := r.mix.Dim()
 	sigma := r.mix.Sigma
 	lam := r.layer.Lambda
 	hard := r.layer.Variant == theory.Hardmax
 	dist := r.layer.Variant != theory.Dot
 	mk := r.mix.Centroids[k]
-	buf := make([]float64, d)
-	w := make([]float64, d)
-	mid := make([]float64, d)
+	buf, w, mid := ws.buf, ws.w, ws.mid
 
 	// score margin of the other head at the component mean, m - c:
 	// <mu*_k, w> (dot) or <mu*_k - (mu_o + mu_r)/2, w> (distance).
@@ -176,7 +181,7 @@ func (r *Risk) component(k int, heads [][]float64) (compResult, error) {
 	}
 
 	// dk = mu*_k - mu_r
-	dk := make([]float64, d)
+	dk := ws.dk
 	for i := range dk {
 		dk[i] = mk[i] - muR[i]
 	}
@@ -201,8 +206,7 @@ func (r *Risk) component(k int, heads [][]float64) (compResult, error) {
 	cw := sa*m.val[mPZ] - m.val[mP2]
 	// E[q rho g_h] = (mu*_k - [dist] mu_h) E[q rho] + w sa E[q rho z]
 	cq := sa * m.val[mQRZ]
-	gO := make([]float64, d)
-	gR := make([]float64, d)
+	gO, gR := grad[o], grad[ref]
 	for i := 0; i < d; i++ {
 		epr := dk[i]*m.val[mP] + w[i]*cw
 		er := dk[i] - w[i]*m.val[mP]
@@ -211,8 +215,8 @@ func (r *Risk) component(k int, heads [][]float64) (compResult, error) {
 			bo -= muO[i]
 			br -= muR[i]
 		}
-		gO[i] = -2 * (epr + lam*(bo*m.val[mQR]+w[i]*cq))
-		gR[i] = -2 * (er - epr - lam*(br*m.val[mQR]+w[i]*cq))
+		gO[i] += -2 * pi * (epr + lam*(bo*m.val[mQR]+w[i]*cq))
+		gR[i] += -2 * pi * (er - epr - lam*(br*m.val[mQR]+w[i]*cq))
 	}
 	// Error bound (Euclidean norm over both heads), from the moment errors
 	// and a rounding allowance on each assembled term.
@@ -227,7 +231,6 @@ func (r *Risk) component(k int, heads [][]float64) (compResult, error) {
 	mag := ndk*math.Abs(m.val[mP]) + a*math.Abs(cw) + ndk + a*math.Abs(m.val[mP]) +
 		lam*((nbo+nbr)*math.Abs(m.val[mQR])+2*a*math.Abs(cq))
 	res.gradErr = 2*(eEpr+lam*eQ) + 2*(a*m.err[mP]+eEpr+lam*eQr) + 16*epsilon*mag
-	res.grad[o], res.grad[ref] = gO, gR
 	if math.IsNaN(res.risk) || math.IsNaN(res.gradErr) {
 		return compResult{}, fmt.Errorf("Risk.Eval: non-finite intermediate in component %d", k)
 	}

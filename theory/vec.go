@@ -11,31 +11,59 @@ func Inner(a, b []float64) float64 {
 	return s
 }
 
-// Norm returns the Euclidean norm of v, scaled so that it neither
-// overflows nor underflows for finite entries.
+// Norm returns the Euclidean norm of v. The plain sum of squares is used
+// when it neither overflows nor underflows (the usual case, one pass);
+// otherwise the vector is rescaled by its largest magnitude, so the result
+// is accurate for any finite entries.
 func Norm(v []float64) float64 {
-	scale := 0.0
-	for _, x := range v {
-		scale = math.Max(scale, math.Abs(x))
-	}
-	if scale == 0 || math.IsInf(scale, 0) {
-		return scale
-	}
 	s := 0.0
 	for _, x := range v {
-		y := x / scale
+		s += x * x
+	}
+	if s > 0x1p-900 && s < 0x1p900 {
+		return math.Sqrt(s)
+	}
+	return scaledNorm(v, nil)
+}
+
+// scaledNorm returns ||v - w|| (w nil: ||v||) by rescaling with the
+// largest magnitude.
+func scaledNorm(v, w []float64) float64 {
+	at := func(i int) float64 {
+		if w == nil {
+			return v[i]
+		}
+		return v[i] - w[i]
+	}
+	scale := 0.0
+	for i := range v {
+		if a := math.Abs(at(i)); a > scale || math.IsNaN(a) {
+			scale = a
+		}
+	}
+	if scale == 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
+		return scale
+	}
+	inv := 1 / scale
+	s := 0.0
+	for i := range v {
+		y := at(i) * inv
 		s += y * y
 	}
 	return scale * math.Sqrt(s)
 }
 
-// Dist returns ||a - b||.
+// Dist returns ||a - b|| without allocating (see Norm for the scaling).
 func Dist(a, b []float64) float64 {
-	d := make([]float64, len(a))
+	s := 0.0
 	for i := range a {
-		d[i] = a[i] - b[i]
+		d := a[i] - b[i]
+		s += d * d
 	}
-	return Norm(d)
+	if s > 0x1p-900 && s < 0x1p900 {
+		return math.Sqrt(s)
+	}
+	return scaledNorm(a, b)
 }
 
 // Scale multiplies v by c in place.
