@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 	"testing"
 )
 
@@ -13,19 +14,16 @@ var update = flag.Bool("update", false, "rewrite fixtures/expected_verdicts.json
 // catalogResults runs every claim on every named regime of the catalog.
 func catalogResults(t *testing.T, env Env) []Result {
 	t.Helper()
-	f, err := os.Open("../fixtures/regimes.json")
-	if err != nil {
-		t.Fatal(err)
+	regimes := loadCatalogT(t)
+	names := make([]string, 0, len(regimes))
+	for n := range regimes {
+		names = append(names, n)
 	}
-	defer f.Close()
-	regimes, err := LoadCatalog(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sort.Strings(names)
 	var jobs []Job
 	for _, c := range All() {
-		for _, r := range regimes {
-			jobs = append(jobs, Job{Claim: c, Regime: r})
+		for _, n := range names {
+			jobs = append(jobs, Job{Claim: c, Regime: regimes[n]})
 		}
 	}
 	var out []Result

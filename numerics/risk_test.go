@@ -243,18 +243,24 @@ func bruteForceRisk2D(mix theory.Mixture, l theory.Prototype, heads [][]float64,
 	return r
 }
 
+// drawVariant draws a layer variant; hardmax only with distinct heads: it
+// is not differentiable at equal heads and its derivatives grow like
+// 1/||mu_1 - mu_2|| near them.
+func drawVariant(t *rapid.T, heads [][]float64) theory.Variant {
+	v := rapid.SampledFrom([]theory.Variant{theory.Dot, theory.Distance, theory.Hardmax}).Draw(t, "variant")
+	if v == theory.Hardmax && theory.Dist(heads[0], heads[1]) < 1e-2 {
+		t.Skip("hardmax needs distinct heads")
+	}
+	return v
+}
+
 // TestGradientFiniteDifference compares the analytic gradient with a
 // Richardson-extrapolated central difference of the risk, whose error is
 // O(h^4) plus RiskErr/h.
 func TestGradientFiniteDifference(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		mix, heads := drawConfig(t, 6)
-		v := rapid.SampledFrom([]theory.Variant{theory.Dot, theory.Distance, theory.Hardmax}).Draw(t, "variant")
-		if v == theory.Hardmax && theory.Dist(heads[0], heads[1]) < 1e-2 {
-			// hardmax is not differentiable at equal heads and its
-			// derivatives grow like 1/||mu_1 - mu_2|| near them.
-			t.Skip("hardmax needs distinct heads")
-		}
+		v := drawVariant(t, heads)
 		lam := math.Pow(10, rapid.Float64Range(-1, 1).Draw(t, "log10lambda"))
 		l := theory.Prototype{Variant: v, Lambda: lam}
 		r, err := NewRisk(mix, l)
@@ -305,12 +311,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 func TestInvariances(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		mix, heads := drawConfig(t, 12)
-		v := rapid.SampledFrom([]theory.Variant{theory.Dot, theory.Distance, theory.Hardmax}).Draw(t, "variant")
-		if v == theory.Hardmax && theory.Dist(heads[0], heads[1]) < 1e-2 {
-			// hardmax is not differentiable at equal heads and its
-			// derivatives grow like 1/||mu_1 - mu_2|| near them.
-			t.Skip("hardmax needs distinct heads")
-		}
+		v := drawVariant(t, heads)
 		lam := math.Pow(10, rapid.Float64Range(-1, 2).Draw(t, "log10lambda"))
 		l := theory.Prototype{Variant: v, Lambda: lam}
 		base := evalOrFail(t, mix, l, heads)
