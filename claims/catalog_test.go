@@ -80,4 +80,3 @@ func TestDecideNeverHoldsWithoutBound(t *testing.T) {
 		t.Errorf("infinite bound: %+v", r)
 	}
 }
-
