@@ -22,11 +22,14 @@ import (
 // Method. Column i is the central difference of the analytic gradient,
 //
 //	D_h e_i = (grad R(theta + h_i e_i) - grad R(theta - h_i e_i)) / (2 h_i),
-//	h_i = cbrt(max(eps, GradErr)) * max(1, |theta_i|),
+//	h_i = cbrt(max(eps, GradErr)) * max(S, |theta_i|),
 //
-// with eps the float64 machine epsilon and GradErr the gradient error
-// bound reported at theta; the cube root balances the O(h^2) truncation
-// error against the O(GradErr/h) error from the inexact gradient. The same
+// with eps the float64 machine epsilon, S = ||theta||/sqrt(n) the
+// parameters' scale (1 when theta = 0), so that the steps scale with the
+// problem (the same relative step at sigma = 1e-8 as at sigma = 1), and
+// GradErr the gradient error bound reported at theta; the cube root
+// balances the O(h^2) truncation error against the O(GradErr/h) error
+// from the inexact gradient. The same
 // difference with step 2 h_i gives D_2h, and H is the symmetrized (D_h +
 // D_h^T)/2. The error bound is the sum of
 //
@@ -61,10 +64,14 @@ func Hessian(obj theory.Objective, heads [][]float64) (H *mat.SymDense, errBound
 	}
 	theta := flattenHeads(heads)
 	n := len(theta)
+	scale := theory.Norm(theta) / math.Sqrt(float64(n))
+	if !(scale > 0) {
+		scale = 1
+	}
 	level := math.Cbrt(math.Max(machEps, base.GradErr))
 	steps := make([]float64, n)
 	for i, x := range theta {
-		steps[i] = level * math.Max(1, math.Abs(x))
+		steps[i] = level * math.Max(scale, math.Abs(x))
 		// Use the step actually representable at theta, so that theta + h
 		// is exact and the difference divides by the offset taken.
 		steps[i] = (x + steps[i]) - x

@@ -88,3 +88,27 @@ func TestHardmaxBiasBranches(t *testing.T) {
 		t.Errorf("HardmaxBias(30) = %.17g, asymptotic %.17g", got, want)
 	}
 }
+
+// TestNormExtremes: Norm and Dist are accurate for subnormal, tiny and
+// huge entries (the scaled path), and for the common range.
+func TestNormExtremes(t *testing.T) {
+	cases := []struct {
+		v    []float64
+		want float64
+	}{
+		{[]float64{3, 4}, 5},
+		{[]float64{-2.313715e-317, 1.787767e-318}, math.Hypot(-2.313715e-317, 1.787767e-318)},
+		{[]float64{3e-200, 4e-200}, 5e-200},
+		{[]float64{3e200, 4e200}, 5e200},
+		{[]float64{0, 0}, 0},
+	}
+	for _, c := range cases {
+		// 2 ulps: one square root and one division/multiplication
+		if got := Norm(c.v); math.Abs(got-c.want) > 4e-16*c.want {
+			t.Errorf("Norm(%v) = %v, want %v", c.v, got, c.want)
+		}
+		if got := Dist(c.v, []float64{0, 0}); math.Abs(got-c.want) > 4e-16*c.want {
+			t.Errorf("Dist(%v, 0) = %v, want %v", c.v, got, c.want)
+		}
+	}
+}

@@ -44,10 +44,9 @@ func scaledNorm(v, w []float64) float64 {
 	if scale == 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
 		return scale
 	}
-	inv := 1 / scale
 	s := 0.0
 	for i := range v {
-		y := at(i) * inv
+		y := at(i) / scale // division: 1/scale overflows for subnormal scales
 		s += y * y
 	}
 	return scale * math.Sqrt(s)
