@@ -159,6 +159,9 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		m.converged = true
 		return m
 	}
+	if kappa < smoothKappa {
+		return smoothMoments(kappa, eta, c)
+	}
 	z0 := -eta / kappa
 	sv, se := stepMoments(z0, c)
 	// The remainder is integrated in v = z - o with o = z0 clamped to
@@ -278,6 +281,73 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		m.val[i] = sv[i] + rv[i]
 		m.err[i] = se[i] + re[i] + tb + 2*epsilon*math.Abs(m.val[i])
 	}
+	return m
+}
+
+// smoothKappa is the slope below which the logistic is smooth on the
+// Gaussian scale: there the step decomposition only adds a closed-form part
+// that the remainder must cancel (large when the weight stays near 1/2
+// over the bulk), so the full integrands are integrated directly.
+const smoothKappa = 1.0
+
+// smoothMoments returns the moments for kappa in (0, smoothKappa) by
+// integrating the full integrands over [-zCut, zCut] (no step part),
+// with the Gaussian tails bounded as in softMoments.
+func smoothMoments(kappa, eta float64, c cparams) logMoments {
+	var m logMoments
+	f := func(z float64, out []float64) {
+		u := kappa*z + eta
+		ex := math.Exp(-math.Abs(u))
+		var p, pc float64
+		if u >= 0 {
+			p, pc = 1/(1+ex), ex/(1+ex)
+		} else {
+			p, pc = ex/(1+ex), 1/(1+ex)
+		}
+		phi := math.Exp(-z*z/2) * invSqrt2Pi
+		q := p * pc
+		t := c.beta + c.s*z
+		rho := t - c.a2*p
+		te := t - c.pbar*c.a2
+		dp := p - c.pbar // p - pbar without cancellation near 1
+		if c.pbar > 0.5 {
+			dp = (1 - c.pbar) - pc
+		}
+		out[mP] = phi * p
+		out[mPZ] = phi * p * z
+		out[mP2] = phi * p * p
+		out[mF] = phi * dp * (c.a2*dp - 2*te)
+		out[mQR] = phi * q * rho
+		out[mQRZ] = phi * q * rho * z
+		mr := phi * q * (math.Abs(c.beta) + math.Abs(c.s*z) + c.a2*p)
+		out[nMom] = mr
+		out[nMom+1] = mr * math.Abs(z)
+		// term sizes, plus the absolute rounding of dp itself (<= 2 eps),
+		// which is not small relative to dp when p stays near pbar
+		ad := math.Abs(dp)
+		out[nMom+2] = phi * (ad*(c.a2*(1+ad)+2*(math.Abs(c.beta)+c.pbar*c.a2+math.Abs(c.s*z))) + (c.a2*ad+math.Abs(te))/2)
+	}
+	res, err := IntegrateVec(f, nMom+3, []float64{-zCut, -6, -3, -1, 1, 3, 6, zCut},
+		QuadTol{Rel: momRel, MaxIntervals: 400, Checked: nMom,
+			ScaleFrom: []int{-1, -1, -1, nMom, nMom + 1, nMom + 2, -1, -1, -1}})
+	if err != nil {
+		return m
+	}
+	m.converged, m.evals = res.Converged, res.Evals
+	q0, p0 := theory.NormalQ(zCut), theory.NormalPDF(zCut)
+	tail := [3]float64{2 * q0, 2 * p0, 2 * (zCut*p0 + q0)}
+	pb := c.polyBound()
+	for i := 0; i < nMom; i++ {
+		tb := 0.0
+		for j := 0; j < 3; j++ {
+			tb += pb[i][j] * tail[j]
+		}
+		m.val[i] = res.Value[i]
+		m.err[i] = res.Err[i] + tb + 2*epsilon*math.Abs(m.val[i])
+	}
+	m.err[mQR] += 8 * epsilon * res.Value[nMom]
+	m.err[mQRZ] += 8 * epsilon * res.Value[nMom+1]
+	m.err[mF] += 8 * epsilon * res.Value[nMom+2]
 	return m
 }
 
