@@ -45,6 +45,11 @@ const (
 	// the whole quantity's magnitude: above the 50 eps rounding floor of
 	// the Kronrod estimate (1.1e-14), well below the 1e-12 target.
 	momRel = 2e-14
+	// momAbs is an absolute floor on the quadrature tolerance: integrals
+	// below it are subnormal-level noise (they enter the risk multiplied
+	// by coefficients far below 1e280), where relative accuracy cannot be
+	// had.
+	momAbs = 1e-290
 )
 
 // logMoments holds the expectations above with absolute error bounds.
@@ -248,7 +253,7 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		for i := range scale {
 			scale[i] = math.Abs(sv[i])
 		}
-		res, err := IntegrateVec(f, nMom+3, breaks, QuadTol{Rel: momRel, Scale: append(scale, 0, 0, 0), MaxIntervals: 400, Checked: nMom,
+		res, err := IntegrateVec(f, nMom+3, breaks, QuadTol{Rel: momRel, Abs: momAbs, Scale: append(scale, 0, 0, 0), MaxIntervals: 400, Checked: nMom,
 			ScaleFrom: []int{-1, -1, -1, nMom, nMom + 1, nMom + 2, -1, -1, -1}})
 		if err != nil {
 			m.converged = false
@@ -328,7 +333,7 @@ func smoothMoments(kappa, eta float64, c cparams) logMoments {
 		out[nMom+2] = phi * (ad*(c.a2*(1+ad)+2*(math.Abs(c.beta)+c.pbar*c.a2+math.Abs(c.s*z))) + (c.a2*ad+math.Abs(te))/2)
 	}
 	res, err := IntegrateVec(f, nMom+3, []float64{-zCut, -6, -3, -1, 1, 3, 6, zCut},
-		QuadTol{Rel: momRel, MaxIntervals: 400, Checked: nMom,
+		QuadTol{Rel: momRel, Abs: momAbs, MaxIntervals: 400, Checked: nMom,
 			ScaleFrom: []int{-1, -1, -1, nMom, nMom + 1, nMom + 2, -1, -1, -1}})
 	if err != nil {
 		return m
