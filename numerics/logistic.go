@@ -210,20 +210,9 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		}
 		sortSmall(breaks)
 		f := func(v float64, out []float64) {
-			u := kappa*v + u0
 			z := o + v
-			ex := math.Exp(-math.Abs(u))
-			var p, pc float64
-			if u >= 0 {
-				p, pc = 1/(1+ex), ex/(1+ex)
-			} else {
-				p, pc = ex/(1+ex), 1/(1+ex)
-			}
-			phi := math.Exp(-z*z/2) * invSqrt2Pi
-			q := p * pc
-			t := c.beta + c.s*z
-			rho := t - c.a2*p
-			te := t - c.pbar*c.a2
+			p, pc := sigmoidPair(kappa*v + u0)
+			phi, te := c.common(out, z, p, pc)
 			if v < dz {
 				out[mP] = phi * p
 				out[mPZ] = phi * p * z
@@ -235,14 +224,6 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 				out[mP2] = -phi * pc * (1 + p)
 				out[mF] = phi * pc * (2*te - c.a2*(p+1-2*c.pbar))
 			}
-			out[mQR] = phi * q * rho
-			out[mQRZ] = phi * q * rho * z
-			// Rounding magnitudes: rho and te are differences of terms of
-			// size |beta| + |s z| + a2, so evaluating them can lose more
-			// than the value's own ulps; these integrate the term sizes.
-			mr := phi * q * (math.Abs(c.beta) + math.Abs(c.s*z) + c.a2*p)
-			out[nMom] = mr
-			out[nMom+1] = mr * math.Abs(z)
 			pp := p
 			if v >= dz {
 				pp = pc
@@ -253,40 +234,97 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		for i := range scale {
 			scale[i] = math.Abs(sv[i])
 		}
-		res, err := IntegrateVec(f, nMom+3, breaks, QuadTol{Rel: momRel, Abs: momAbs, Scale: append(scale, 0, 0, 0), MaxIntervals: 400, Checked: nMom,
-			ScaleFrom: []int{-1, -1, -1, nMom, nMom + 1, nMom + 2, -1, -1, -1}})
-		if err != nil {
-			m.converged = false
-		} else {
-			copy(rv[:], res.Value[:nMom])
-			copy(re[:], res.Err[:nMom])
-			// 8 eps per unit of term size: a handful of roundings in rho,
-			// te and the products, each at most eps relative.
-			re[mQR] += 8 * epsilon * res.Value[nMom]
-			re[mQRZ] += 8 * epsilon * res.Value[nMom+1]
-			re[mF] += 8 * epsilon * res.Value[nMom+2]
-			m.converged = res.Converged
-			m.evals = res.Evals
-		}
+		rv, re, m.converged, m.evals = integrateMoments(f, breaks, scale)
 	}
 	// Truncation: outside [lo, hi] every remainder is bounded by
 	// exp(-kappa |z - z0|) times its polynomial bound. The part with
 	// |z| > zCut is bounded with Gaussian tail moments; the part inside
 	// |z| <= zCut but |z - z0| > wCut/kappa with exp(-wCut) and the full
 	// Gaussian moments E 1 = 1, E|z| <= 0.8, E z^2 = 1.
-	q0, p0 := theory.NormalQ(zCut), theory.NormalPDF(zCut)
-	tail := [3]float64{2 * q0, 2 * p0, 2 * (zCut*p0 + q0)}
-	ew := math.Exp(-wCut)
-	pb := c.polyBound()
+	tb := c.tailBound(true)
 	for i := 0; i < nMom; i++ {
-		tb := 0.0
-		for j := 0; j < 3; j++ {
-			tb += pb[i][j] * (tail[j] + ew*[3]float64{1, 0.8, 1}[j])
-		}
 		m.val[i] = sv[i] + rv[i]
-		m.err[i] = se[i] + re[i] + tb + 2*epsilon*math.Abs(m.val[i])
+		m.err[i] = se[i] + re[i] + tb[i] + 2*epsilon*math.Abs(m.val[i])
 	}
 	return m
+}
+
+// sigmoidPair returns p = sigmoid(u) and pc = 1 - p, each with full
+// relative accuracy, from one exponential.
+func sigmoidPair(u float64) (p, pc float64) {
+	ex := math.Exp(-math.Abs(u))
+	if u >= 0 {
+		return 1 / (1 + ex), ex / (1 + ex)
+	}
+	return ex / (1 + ex), 1 / (1 + ex)
+}
+
+// common writes the integrands that need no step decomposition (mQR, mQRZ)
+// and the rounding magnitudes of mQR and mQRZ at z, and returns the
+// Gaussian weight phi(z) and te = beta - pbar a2 + s z. rho and te are
+// differences of terms of size |beta| + |s z| + a2, so evaluating them can
+// lose more than the value's own ulps; the magnitudes integrate the term
+// sizes.
+func (c cparams) common(out []float64, z, p, pc float64) (phi, te float64) {
+	phi = math.Exp(-z*z/2) * invSqrt2Pi
+	q := p * pc
+	t := c.beta + c.s*z
+	rho := t - c.a2*p
+	out[mQR] = phi * q * rho
+	out[mQRZ] = phi * q * rho * z
+	mr := phi * q * (math.Abs(c.beta) + math.Abs(c.s*z) + c.a2*p)
+	out[nMom] = mr
+	out[nMom+1] = mr * math.Abs(z)
+	return phi, t - c.pbar*c.a2
+}
+
+// integrateMoments integrates the nMom moments and their 3 rounding
+// magnitudes (written by f at indices nMom..nMom+2) over the mesh, to the
+// relative tolerance momRel against the magnitudes plus scale (the
+// closed-form part, nil for none), and returns the values and error
+// bounds, the magnitudes' rounding allowance (8 eps per unit of term size:
+// a handful of roundings, each at most eps relative) included.
+func integrateMoments(f func(float64, []float64), breaks, scale []float64) (val, err [nMom]float64, converged bool, evals int) {
+	tol := QuadTol{Rel: momRel, Abs: momAbs, MaxIntervals: 400, Checked: nMom,
+		ScaleFrom: []int{-1, -1, -1, nMom, nMom + 1, nMom + 2, -1, -1, -1}}
+	if scale != nil {
+		tol.Scale = append(scale, 0, 0, 0)
+	}
+	res, e := IntegrateVec(f, nMom+3, breaks, tol)
+	if e != nil {
+		return val, err, false, 0
+	}
+	copy(val[:], res.Value[:nMom])
+	copy(err[:], res.Err[:nMom])
+	err[mQR] += 8 * epsilon * res.Value[nMom]
+	err[mQRZ] += 8 * epsilon * res.Value[nMom+1]
+	err[mF] += 8 * epsilon * res.Value[nMom+2]
+	return val, err, res.Converged, res.Evals
+}
+
+// tailBound bounds, per moment, the integrand's mass outside the
+// quadrature domain: beyond |z| = zCut with Gaussian tail moments and,
+// when logisticCut, inside it but beyond |z - z0| = wCut/kappa with
+// exp(-wCut) and the full Gaussian moments E 1 = 1, E|z| <= 0.8, E z^2 = 1
+// (the remainders are bounded there by exp(-kappa |z - z0|) times their
+// polynomial bounds).
+func (c cparams) tailBound(logisticCut bool) [nMom]float64 {
+	q0, p0 := theory.NormalQ(zCut), theory.NormalPDF(zCut)
+	tail := [3]float64{2 * q0, 2 * p0, 2 * (zCut*p0 + q0)}
+	if logisticCut {
+		ew := math.Exp(-wCut)
+		for j, g := range [3]float64{1, 0.8, 1} {
+			tail[j] += ew * g
+		}
+	}
+	var tb [nMom]float64
+	pb := c.polyBound()
+	for i := range tb {
+		for j := 0; j < 3; j++ {
+			tb[i] += pb[i][j] * tail[j]
+		}
+	}
+	return tb
 }
 
 // smoothKappa is the slope below which the logistic is smooth on the
@@ -301,19 +339,8 @@ const smoothKappa = 1.0
 func smoothMoments(kappa, eta float64, c cparams) logMoments {
 	var m logMoments
 	f := func(z float64, out []float64) {
-		u := kappa*z + eta
-		ex := math.Exp(-math.Abs(u))
-		var p, pc float64
-		if u >= 0 {
-			p, pc = 1/(1+ex), ex/(1+ex)
-		} else {
-			p, pc = ex/(1+ex), 1/(1+ex)
-		}
-		phi := math.Exp(-z*z/2) * invSqrt2Pi
-		q := p * pc
-		t := c.beta + c.s*z
-		rho := t - c.a2*p
-		te := t - c.pbar*c.a2
+		p, pc := sigmoidPair(kappa*z + eta)
+		phi, te := c.common(out, z, p, pc)
 		dp := p - c.pbar // p - pbar without cancellation near 1
 		if c.pbar > 0.5 {
 			dp = (1 - c.pbar) - pc
@@ -322,37 +349,18 @@ func smoothMoments(kappa, eta float64, c cparams) logMoments {
 		out[mPZ] = phi * p * z
 		out[mP2] = phi * p * p
 		out[mF] = phi * dp * (c.a2*dp - 2*te)
-		out[mQR] = phi * q * rho
-		out[mQRZ] = phi * q * rho * z
-		mr := phi * q * (math.Abs(c.beta) + math.Abs(c.s*z) + c.a2*p)
-		out[nMom] = mr
-		out[nMom+1] = mr * math.Abs(z)
 		// term sizes, plus the absolute rounding of dp itself (<= 2 eps),
 		// which is not small relative to dp when p stays near pbar
 		ad := math.Abs(dp)
 		out[nMom+2] = phi * (ad*(c.a2*(1+ad)+2*(math.Abs(c.beta)+c.pbar*c.a2+math.Abs(c.s*z))) + (c.a2*ad+math.Abs(te))/2)
 	}
-	res, err := IntegrateVec(f, nMom+3, []float64{-zCut, -6, -3, -1, 1, 3, 6, zCut},
-		QuadTol{Rel: momRel, Abs: momAbs, MaxIntervals: 400, Checked: nMom,
-			ScaleFrom: []int{-1, -1, -1, nMom, nMom + 1, nMom + 2, -1, -1, -1}})
-	if err != nil {
-		return m
-	}
-	m.converged, m.evals = res.Converged, res.Evals
-	q0, p0 := theory.NormalQ(zCut), theory.NormalPDF(zCut)
-	tail := [3]float64{2 * q0, 2 * p0, 2 * (zCut*p0 + q0)}
-	pb := c.polyBound()
+	val, err, ok, evals := integrateMoments(f, []float64{-zCut, -6, -3, -1, 1, 3, 6, zCut}, nil)
+	m.converged, m.evals = ok, evals
+	tb := c.tailBound(false)
 	for i := 0; i < nMom; i++ {
-		tb := 0.0
-		for j := 0; j < 3; j++ {
-			tb += pb[i][j] * tail[j]
-		}
-		m.val[i] = res.Value[i]
-		m.err[i] = res.Err[i] + tb + 2*epsilon*math.Abs(m.val[i])
+		m.val[i] = val[i]
+		m.err[i] = err[i] + tb[i] + 2*epsilon*math.Abs(m.val[i])
 	}
-	m.err[mQR] += 8 * epsilon * res.Value[nMom]
-	m.err[mQRZ] += 8 * epsilon * res.Value[nMom+1]
-	m.err[mF] += 8 * epsilon * res.Value[nMom+2]
 	return m
 }
 
