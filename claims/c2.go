@@ -210,26 +210,6 @@ type c2Anchor struct {
 	dist [2]float64
 }
 
-// c2CritLocErr bounds the distance from a computed nondegenerate critical
-// point to the exact one, (||grad|| + GradErr)/(min_i |eig_i| - EigErr)
-// (Newton-Kantorovich with ||H^-1|| <= 1/min|eig|, the argument of
-// minimizer.distErr extended to critical points of any index); +Inf when
-// not converged or when an eigenvalue is within its error of 0.
-func c2CritLocErr(c numerics.Critical) float64 {
-	if !c.Converged || len(c.Eigenvalues) == 0 {
-		return math.Inf(1)
-	}
-	m := math.Inf(1)
-	for _, l := range c.Eigenvalues {
-		m = math.Min(m, math.Abs(l))
-	}
-	lo := m - c.EigErr
-	if !(lo > 0) {
-		return math.Inf(1)
-	}
-	return (c.GradNorm + c.GradErr) / lo
-}
-
 // c2FindAnchor runs findMinimizer from the centroids and certifies theta^
 // as a nondegenerate critical point.
 func c2FindAnchor(env Env, r Regime, mix theory.Mixture) (c2Anchor, error) {
@@ -237,7 +217,7 @@ func c2FindAnchor(env Env, r Regime, mix theory.Mixture) (c2Anchor, error) {
 	if err != nil {
 		return c2Anchor{}, err
 	}
-	a := c2Anchor{heads: m.heads, crit: m.crit, loc: c2CritLocErr(m.crit)}
+	a := c2Anchor{heads: m.heads, crit: m.crit, loc: locErr(m.crit)}
 	if math.IsInf(a.loc, 0) {
 		return a, fmt.Errorf("theta^ not certified: smallest |Hessian eigenvalue| within its error %.2g of 0 (eigenvalues %.3g)", m.crit.EigErr, m.crit.Eigenvalues)
 	}

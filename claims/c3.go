@@ -247,66 +247,6 @@ func c3Dist(a, b [][]float64) float64 {
 	return math.Min(direct, swapped)
 }
 
-// c3Polish runs Newton (nearest critical point of any index) from heads on
-// the span of the centroids and the heads plus one orthogonal direction,
-// and returns the certified critical point in full coordinates.
-func c3Polish(obj theory.Objective, mix theory.Mixture, heads [][]float64) (numerics.Critical, [][]float64, error) {
-	d := mix.Dim()
-	scale := mix.Sigma + theory.Norm(mix.Centroids[0]) + theory.Norm(mix.Centroids[1])
-	var basis [][]float64
-	add := func(v []float64, tol float64) {
-		if len(basis) >= d {
-			return
-		}
-		w := append([]float64(nil), v...)
-		for range 2 { // Gram-Schmidt twice is enough (Kahan)
-			for _, b := range basis {
-				theory.AddScaled(w, -theory.Inner(w, b), b)
-			}
-		}
-		if n := theory.Norm(w); n > tol {
-			theory.Scale(1/n, w)
-			basis = append(basis, w)
-		}
-	}
-	for _, v := range append(theory.Clone(mix.Centroids), theory.Clone(heads)...) {
-		// components below 1e-10 of the problem's scale are rounding noise
-		add(v, 1e-10*scale)
-	}
-	// The extra orthogonal direction (see numerics.Subspace): the
-	// coordinate axis farthest from the span, whose residual has norm at
-	// least sqrt((d - k)/d) for a k-dimensional span.
-	if k := len(basis); k < d {
-		best, bestRes := 0, -1.0
-		for i := range d {
-			res := 1.0
-			for _, b := range basis {
-				res -= b[i] * b[i]
-			}
-			if res > bestRes {
-				best, bestRes = i, res
-			}
-		}
-		e := make([]float64, d)
-		e[best] = 1
-		add(e, 1e-3)
-	}
-	sp, err := numerics.NewSubspace(obj, basis)
-	if err != nil {
-		return numerics.Critical{}, nil, err
-	}
-	crit, err := numerics.FindCritical(sp, sp.Project(heads), numerics.CriticalOptions{
-		// as findMinimizer: 1e-11 of the problem's length scale
-		GradTol: 1e-11 * scale,
-		MaxIter: 60,
-		Target:  numerics.TargetAny,
-	})
-	if err != nil {
-		return numerics.Critical{}, nil, err
-	}
-	return crit, sp.Embed(crit.Heads), nil
-}
-
 // c3Flow runs one flow from start, polishes its end and compares it with
 // theta^ (when a is not nil).
 func c3Flow(obj theory.Objective, mix theory.Mixture, start [][]float64, a *c2Anchor) c3Run {
@@ -331,12 +271,12 @@ func c3Flow(obj theory.Objective, mix theory.Mixture, start [][]float64, a *c2An
 				return run
 			}
 		}
-		crit, pol, err := c3Polish(obj, mix, fl.Heads)
+		crit, pol, err := criticalNear(obj, mix, fl.Heads)
 		if err != nil {
 			run.inconclusive = fmt.Sprintf("polish: %v", err)
 			return run
 		}
-		run.crit, run.polished, run.loc = crit, pol, c2CritLocErr(crit)
+		run.crit, run.polished, run.loc = crit, pol, locErr(crit)
 		run.endGrad = fl.GradNorm / sigma
 		if math.IsInf(run.loc, 0) {
 			// Not a nondegenerate critical point. If the flow's gradient is

@@ -25,6 +25,9 @@ type minimizer struct {
 // one (see minimizer.distErr); +Inf when the search did not converge or
 // the Hessian is not certified nonsingular.
 func locErr(c numerics.Critical) float64 {
+	if len(c.Eigenvalues) == 0 {
+		return math.Inf(1)
+	}
 	smin := math.Inf(1)
 	for _, e := range c.Eigenvalues {
 		smin = math.Min(smin, math.Abs(e))
@@ -36,37 +39,50 @@ func locErr(c numerics.Critical) float64 {
 	return (c.GradNorm + c.GradErr) / lo
 }
 
-// findMinimizer runs Newton (for the nearest critical point of any index) on the restriction of the regime's risk to the
-// centroids' plane plus one orthogonal direction (numerics.Subspace: exact
-// for rotation-invariant models, which C0 checks), starting at start
-// (nil: the true centroids).
-func findMinimizer(env Env, r Regime, start [][]float64) (minimizer, error) {
-	mix, _, obj, err := env.objective(r)
+// criticalNear runs Newton (for the nearest nondegenerate critical point
+// of any index) from start on the restriction of obj to the span of the
+// centroids and the start heads plus one orthogonal direction
+// (numerics.SpanBasis, numerics.Subspace: exact for rotation-invariant
+// models, which C0 checks), and returns the certified critical point in
+// full coordinates.
+func criticalNear(obj theory.Objective, mix theory.Mixture, start [][]float64) (numerics.Critical, [][]float64, error) {
+	scale := mix.Sigma + theory.Norm(mix.Centroids[0]) + theory.Norm(mix.Centroids[1])
+	// components below 1e-10 of the problem's scale are rounding noise
+	sub, err := numerics.NewSubspace(obj, numerics.SpanBasis(append(theory.Clone(mix.Centroids), theory.Clone(start)...), 1e-10*scale))
 	if err != nil {
-		return minimizer{}, err
+		return numerics.Critical{}, nil, err
 	}
-	sub, err := numerics.NewSubspace(obj, numerics.CentroidBasis(mix))
-	if err != nil {
-		return minimizer{}, err
-	}
-	if start == nil {
-		start = mix.Centroids
-	}
-	scale := r.Sigma + theory.Norm(mix.Centroids[0]) + theory.Norm(mix.Centroids[1])
 	crit, err := numerics.FindCritical(sub, sub.Project(start), numerics.CriticalOptions{
 		// 1e-11 of the problem's length scale: far below every margin the
 		// claims use, and above the gradient's rounding level (~1e-14).
 		GradTol: 1e-11 * scale,
 		MaxIter: 60,
 		// the nondegenerate critical point in Newton's basin around the
-		// centroids, whatever its index: C1 then asks whether it is a
+		// start, whatever its index: C1 then asks whether it is a
 		// minimizer, rather than letting the search wander to another one.
 		Target: numerics.TargetAny,
 	})
 	if err != nil {
+		return numerics.Critical{}, nil, err
+	}
+	return crit, sub.Embed(crit.Heads), nil
+}
+
+// findMinimizer returns the certified critical point criticalNear reaches
+// from start (nil: the true centroids) on the regime's risk.
+func findMinimizer(env Env, r Regime, start [][]float64) (minimizer, error) {
+	mix, _, obj, err := env.objective(r)
+	if err != nil {
 		return minimizer{}, err
 	}
-	m := minimizer{heads: sub.Embed(crit.Heads), crit: crit}
+	if start == nil {
+		start = mix.Centroids
+	}
+	crit, heads, err := criticalNear(obj, mix, start)
+	if err != nil {
+		return minimizer{}, err
+	}
+	m := minimizer{heads: heads, crit: crit}
 	for h := range m.heads {
 		m.dist = math.Max(m.dist, theory.Dist(m.heads[h], mix.Centroids[h])/r.Sigma)
 	}

@@ -101,47 +101,59 @@ func (s *Subspace) Eval(coords [][]float64) (theory.Eval, error) {
 	return ev, nil
 }
 
-// CentroidBasis returns an orthonormal basis of the span of the centroids
-// of a mixture, extended by one unit vector orthogonal to them when d
-// allows (see Subspace), built by Gram-Schmidt against the coordinate
-// axes for the extra vector. Vectors of norm below 1e-12 times the
-// largest centroid norm are dropped.
-func CentroidBasis(mix theory.Mixture) [][]float64 {
-	d := mix.Dim()
-	scale := 0.0
-	for _, c := range mix.Centroids {
-		scale = math.Max(scale, theory.Norm(c))
-	}
+// SpanBasis returns an orthonormal basis of span(vs) (Gram-Schmidt, each
+// vector orthogonalized twice, which is enough in floating point; residuals
+// of norm <= tol are dropped as rounding noise), extended, when the span
+// is not all of R^d, by the coordinate axis farthest from it (whose
+// residual has norm at least sqrt((d - k)/d) for a k-dimensional span).
+// With that extra direction a Subspace sees every distinct eigenvalue of a
+// rotation-invariant risk's Hessian (see Subspace). All vectors must have
+// the same length d >= 1.
+func SpanBasis(vs [][]float64, tol float64) [][]float64 {
+	d := len(vs[0])
 	var basis [][]float64
-	add := func(v []float64, tol float64) bool {
+	add := func(v []float64, tol float64) {
+		if len(basis) >= d {
+			return
+		}
 		w := append([]float64(nil), v...)
-		for pass := 0; pass < 2; pass++ { // twice is enough (Kahan)
+		for pass := 0; pass < 2; pass++ {
 			for _, b := range basis {
 				theory.AddScaled(w, -theory.Inner(w, b), b)
 			}
 		}
-		n := theory.Norm(w)
-		if n <= tol {
-			return false
-		}
-		theory.Scale(1/n, w)
-		basis = append(basis, w)
-		return true
-	}
-	for _, c := range mix.Centroids {
-		if len(basis) < d {
-			add(c, 1e-12*scale)
+		if n := theory.Norm(w); n > tol {
+			theory.Scale(1/n, w)
+			basis = append(basis, w)
 		}
 	}
-	if len(basis) == 0 {
-		e := make([]float64, d)
-		e[0] = 1
-		basis = append(basis, e)
+	for _, v := range vs {
+		add(v, tol)
 	}
-	for i := 0; i < d && len(basis) < len(mix.Centroids)+1 && len(basis) < d; i++ {
+	if len(basis) < d {
+		best, bestRes := 0, -1.0
+		for i := 0; i < d; i++ {
+			res := 1.0
+			for _, b := range basis {
+				res -= b[i] * b[i]
+			}
+			if res > bestRes {
+				best, bestRes = i, res
+			}
+		}
 		e := make([]float64, d)
-		e[i] = 1
-		add(e, 0.5)
+		e[best] = 1
+		add(e, 1e-3)
 	}
 	return basis
+}
+
+// CentroidBasis returns SpanBasis of the centroids of a mixture, dropping
+// components below 1e-12 times the largest centroid norm.
+func CentroidBasis(mix theory.Mixture) [][]float64 {
+	scale := 0.0
+	for _, c := range mix.Centroids {
+		scale = math.Max(scale, theory.Norm(c))
+	}
+	return SpanBasis(mix.Centroids, 1e-12*scale)
 }
