@@ -325,3 +325,6 @@ func (c C0) finiteDifference(r Regime, obj theory.Objective, theta [][]float64, 
 	}
 	return result(c.ID(), id, r, margin, errb, "derivative", worst)
 }
+
+// Hypotheses lists C0's hypotheses with their provenance.
+func (C0) Hypotheses() []Hypothesis { return nil }

@@ -222,3 +222,6 @@ func (c C1) Check(env Env, r Regime) []Result {
 	}
 	return out
 }
+
+// Hypotheses lists C1's hypotheses with their provenance.
+func (C1) Hypotheses() []Hypothesis { return nil }

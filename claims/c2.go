@@ -695,3 +695,6 @@ func (c C2) radius(obj theory.Objective, mix theory.Mixture, r Regime, a c2Ancho
 	}
 	return res
 }
+
+// Hypotheses lists C2's hypotheses with their provenance.
+func (C2) Hypotheses() []Hypothesis { return nil }

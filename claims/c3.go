@@ -591,3 +591,6 @@ func TrainingCurves(env Env, r Regime, runsPerScheme int) ([]Curve, error) {
 	}
 	return out, nil
 }
+
+// Hypotheses lists C3's hypotheses with their provenance.
+func (C3) Hypotheses() []Hypothesis { return nil }

@@ -502,3 +502,6 @@ func c4SelfTermNote(r Regime) string {
 
 // c4Finite reports whether x is neither NaN nor infinite.
 func c4Finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// Hypotheses lists C4's hypotheses with their provenance.
+func (C4) Hypotheses() []Hypothesis { return nil }

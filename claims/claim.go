@@ -25,7 +25,10 @@ type Claim interface {
 	// Ranges are the regimes the report samples (the full ranges of
 	// THEORY 4, or narrower when a claim needs it).
 	Ranges() Ranges
-	// InHypotheses reports whether r satisfies the documented hypotheses.
+	// Hypotheses lists the claim's hypotheses, each with its provenance.
+	Hypotheses() []Hypothesis
+	// InHypotheses reports whether r satisfies the a priori hypotheses
+	// (the items of Hypotheses with provenance paper or derived).
 	InHypotheses(r Regime) bool
 	// Check runs every check of the claim on r. It never panics on a
 	// valid regime; numerical failures give INCONCLUSIVE results.

@@ -106,6 +106,13 @@ type Result struct {
 	Note string `json:"note,omitempty"`
 	// Spec is an eval spec (JSON) reproducing the decisive evaluation.
 	Spec string `json:"spec,omitempty"`
+	// Role says what the verdict is evidence of (claim, map,
+	// refuted-reading, sanity); Kind what kind of evidence it is
+	// (certified, estimated, sampled, statistical); Level is the
+	// confidence level of a statistical verdict (0 otherwise).
+	Role  Role    `json:"role"`
+	Kind  Kind    `json:"kind"`
+	Level float64 `json:"level,omitempty"`
 
 	// narrow marks a check whose own hypotheses are narrower than the
 	// claim's and not met by the regime (see Claim.Statement).
