@@ -1,6 +1,8 @@
 package claims
 
 import (
+	"pgregory.net/rapid"
+
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -328,3 +330,6 @@ func (c C0) finiteDifference(r Regime, obj theory.Objective, theta [][]float64, 
 
 // Hypotheses lists C0's hypotheses with their provenance.
 func (C0) Hypotheses() []Hypothesis { return nil }
+
+// InHypothesesGenerator draws regimes inside C0's a priori hypotheses.
+func (c C0) InHypothesesGenerator() *rapid.Generator[Regime] { return c.Ranges().Generator() }

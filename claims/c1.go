@@ -1,6 +1,8 @@
 package claims
 
 import (
+	"pgregory.net/rapid"
+
 	"math"
 
 	"attnclust/theory"
@@ -225,3 +227,6 @@ func (c C1) Check(env Env, r Regime) []Result {
 
 // Hypotheses lists C1's hypotheses with their provenance.
 func (C1) Hypotheses() []Hypothesis { return nil }
+
+// InHypothesesGenerator draws regimes inside C1's a priori hypotheses.
+func (c C1) InHypothesesGenerator() *rapid.Generator[Regime] { return c.Ranges().Generator() }

@@ -1,6 +1,8 @@
 package claims
 
 import (
+	"pgregory.net/rapid"
+
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -698,3 +700,6 @@ func (c C2) radius(obj theory.Objective, mix theory.Mixture, r Regime, a c2Ancho
 
 // Hypotheses lists C2's hypotheses with their provenance.
 func (C2) Hypotheses() []Hypothesis { return nil }
+
+// InHypothesesGenerator draws regimes inside C2's a priori hypotheses.
+func (c C2) InHypothesesGenerator() *rapid.Generator[Regime] { return c.Ranges().Generator() }

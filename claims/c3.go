@@ -1,6 +1,8 @@
 package claims
 
 import (
+	"pgregory.net/rapid"
+
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -594,3 +596,6 @@ func TrainingCurves(env Env, r Regime, runsPerScheme int) ([]Curve, error) {
 
 // Hypotheses lists C3's hypotheses with their provenance.
 func (C3) Hypotheses() []Hypothesis { return nil }
+
+// InHypothesesGenerator draws regimes inside C3's a priori hypotheses.
+func (c C3) InHypothesesGenerator() *rapid.Generator[Regime] { return c.Ranges().Generator() }

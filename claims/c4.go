@@ -1,6 +1,8 @@
 package claims
 
 import (
+	"pgregory.net/rapid"
+
 	"fmt"
 	"math"
 
@@ -505,3 +507,6 @@ func c4Finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // Hypotheses lists C4's hypotheses with their provenance.
 func (C4) Hypotheses() []Hypothesis { return nil }
+
+// InHypothesesGenerator draws regimes inside C4's a priori hypotheses.
+func (c C4) InHypothesesGenerator() *rapid.Generator[Regime] { return c.Ranges().Generator() }

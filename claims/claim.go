@@ -30,6 +30,9 @@ type Claim interface {
 	// InHypotheses reports whether r satisfies the a priori hypotheses
 	// (the items of Hypotheses with provenance paper or derived).
 	InHypotheses(r Regime) bool
+	// InHypothesesGenerator draws regimes inside the a priori hypotheses
+	// directly (a conditional generator, not rejection from Ranges).
+	InHypothesesGenerator() *rapid.Generator[Regime]
 	// Check runs every check of the claim on r. It never panics on a
 	// valid regime; numerical failures give INCONCLUSIVE results.
 	Check(env Env, r Regime) []Result
