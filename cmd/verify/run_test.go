@@ -1,6 +1,8 @@
 package main
 
 import (
+	"pgregory.net/rapid"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -46,6 +48,12 @@ func (f fakeClaim) Title() string                     { return "Fake claim " + f
 func (f fakeClaim) Statement() string                 { return "## A heading\n\nFake statement of " + f.id + "." }
 func (f fakeClaim) Ranges() claims.Ranges             { return claims.FullRanges() }
 func (f fakeClaim) InHypotheses(r claims.Regime) bool { return r.D >= 2 }
+func (f fakeClaim) Hypotheses() []claims.Hypothesis {
+	return []claims.Hypothesis{{Text: "d >= 2", Provenance: claims.Derived}}
+}
+func (f fakeClaim) InHypothesesGenerator() *rapid.Generator[claims.Regime] {
+	return f.Ranges().Generator()
+}
 func (f fakeClaim) Check(env claims.Env, r claims.Regime) []claims.Result {
 	mix, err := r.Mixture()
 	if err != nil {
