@@ -152,6 +152,9 @@ type Threshold struct {
 	// HOLD (a HOLDS -> FAILS -> HOLDS pattern is a finding).
 	NonMonotone []float64 `json:"non_monotone,omitempty"`
 	Note        string    `json:"note,omitempty"`
+	// Evaluations is the number of claim checks the measurement ran
+	// (each at one separation; a measure of its cost).
+	Evaluations int `json:"evaluations"`
 }
 
 // Summary is the regime-level evidence for one claim: a regime passes the
@@ -165,7 +168,14 @@ type Summary struct {
 	RandomInHypotheses  int `json:"random_in_hypotheses"`
 	RegimesFailing      int `json:"regimes_failing"`
 	RegimesInconclusive int `json:"regimes_inconclusive"`
+	// RegimesPassing counts those on which every claim-role check HOLDS
+	// (the three counts add up to RandomInHypotheses).
+	RegimesPassing int `json:"regimes_passing"`
+	// Failing names the failing regimes, in name order.
+	Failing []string `json:"failing,omitempty"`
 	// FailureRateUpper is FailureRateUpper(RegimesFailing,
-	// RandomInHypotheses, 0.95).
+	// RandomInHypotheses, 0.95): the one-sided 95% upper bound on the
+	// probability that a regime drawn by the conditional generator fails
+	// (1 when no regime was drawn).
 	FailureRateUpper float64 `json:"failure_rate_upper"`
 }
