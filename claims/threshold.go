@@ -32,6 +32,17 @@ const (
 	thresholdRetries = 3
 )
 
+// Threshold directions: on which side of the bracket the claim holds.
+const (
+	// HoldsAbove: FAILS at Lo, HOLDS at Hi (a lower bound on the
+	// separation, the usual case).
+	HoldsAbove = "holds-above"
+	// HoldsBelow: HOLDS at Lo, FAILS at Hi (an upper bound: for example
+	// the in-context layer's pull toward the origin grows with the
+	// centroids' norms, hence with Delta at fixed geometry).
+	HoldsBelow = "holds-below"
+)
+
 // Threshold statuses.
 const (
 	StatusBracketed       = "bracketed"
@@ -45,8 +56,12 @@ const (
 // threshold; quick selects a small set for CI.
 //
 // C0 (sanity checks, no claim-role check) has none. C4 ignores the
-// variant and depends on lambda sigma^2 d (the self term), so its slices
-// vary lambda sigma^2, geometry and weights at d = 8. Every other claim
+// variant, so its slices vary lambda sigma^2 (0.03, 0.1, 0.3, 0.6, 0.9
+// and 1, where the derived necessary condition fails), then geometry and
+// weights at lambda sigma^2 = 0.3 (0.1 for the small angle), all at d = 8
+// (lambda sigma^2 d <= 7.2, near the measured self-term boundary 6); its
+// thresholds are mostly upper bounds (direction "holds-below": the pull
+// toward the origin grows with the centroids' norms). Every other claim
 // (C1, C2, C3 and any later claim on the trained layer) gets, by default,
 // the curves Delta*(lambda sigma^2) for lambda sigma^2 in {0.3, 1, 3, 10}
 // for the dot and distance variants plus hardmax, on orthogonal centroids
@@ -83,13 +98,10 @@ func ThresholdSlices(c Claim, quick bool) []Regime {
 		for _, a := range []float64{0.03, 0.1, 0.3, 0.6, 0.9, 1} {
 			add(func(r *Regime) { r.LambdaSigma2 = a })
 		}
-		for _, a := range []float64{0.1, 0.3} {
-			add(func(r *Regime) { r.LambdaSigma2, r.Geometry = a, Antipodal })
-			add(func(r *Regime) { r.LambdaSigma2, r.Pi1 = a, 0.2 })
-			add(func(r *Regime) { r.LambdaSigma2, r.Geometry, r.NormRatio = a, Unequal, 0.5 })
-			add(func(r *Regime) { r.LambdaSigma2, r.Geometry, r.Angle = a, Angle, 0.5 })
-		}
-		add(func(r *Regime) { r.LambdaSigma2, r.D = 0.1, 32 })
+		add(func(r *Regime) { r.LambdaSigma2, r.Geometry = 0.3, Antipodal })
+		add(func(r *Regime) { r.LambdaSigma2, r.Pi1 = 0.3, 0.2 })
+		add(func(r *Regime) { r.LambdaSigma2, r.Geometry, r.NormRatio = 0.3, Unequal, 0.5 })
+		add(func(r *Regime) { r.LambdaSigma2, r.Geometry, r.Angle = 0.1, Angle, 0.5 })
 		return out
 	}
 	if quick {
@@ -137,23 +149,24 @@ func AtSeparation(s Regime, delta float64) Regime {
 	return s
 }
 
-// MeasureThresholds measures, for each slice, the separation threshold
-// above which every claim-role check of c HOLDS (see Threshold), with up
-// to workers goroutines (0 means GOMAXPROCS); progress, if not nil, is
-// called after each slice. The output is in slice order and does not
-// depend on workers.
+// MeasureThresholds measures, for each slice, the separation at which the
+// regime-level verdict of claim c changes (see Threshold), with up to
+// workers goroutines (0 means GOMAXPROCS); progress, if not nil, is called
+// after each slice. The output is in slice order and does not depend on
+// workers.
 //
 // Per slice: the regime-level verdict RegimeOutcome (HOLDS when every
 // claim-role check HOLDS, FAILS when one FAILS) is computed at Delta =
-// ThresholdSepMax and ThresholdSepMin, then by bisection until Hi - Lo <=
-// ThresholdWidth, with HOLDS certified at Hi and FAILS at Lo. An
-// INCONCLUSIVE probe is replaced by up to thresholdRetries nearby ones
-// (inside the bracket, or beyond the range's ends: up to Delta = 32 above
-// and down to 0.25 below); when none is certified the slice's status is
-// "inconclusive" and the Note says where. Finally the verdict is computed
-// at thresholdMonotone separations evenly spaced above Hi up to the top of
-// the range, and every one that is not HOLDS is listed in NonMonotone
-// (the pass/fail pattern is then not monotone in Delta: a finding).
+// ThresholdSepMax and ThresholdSepMin; an INCONCLUSIVE end is extended
+// outward (up to Delta = 31.25 above, down to 0.25 below). When one end
+// HOLDS and the other FAILS, bisection keeps a certified HOLDS at one end
+// of the bracket and a certified FAILS at the other until Hi - Lo <=
+// ThresholdWidth; an INCONCLUSIVE probe is replaced by up to
+// thresholdRetries nearby ones inside the bracket, after which the status
+// is "inconclusive" and the Note says where. Finally the verdict is
+// computed on a grid of thresholdMonotone + 1 separations across the
+// holding side of the range, and every one that is not HOLDS is listed
+// in NonMonotone (a finding, also spelled out in the Note).
 // Cost: about 11 + thresholdMonotone claim checks per bracketed slice.
 func MeasureThresholds(env Env, c Claim, slices []Regime, workers int, progress func(done, total int)) []Threshold {
 	if workers <= 0 {
@@ -223,52 +236,58 @@ func (p *thresholdProbe) at(delta float64) Verdict {
 // measureThreshold bisects one slice (see MeasureThresholds).
 func measureThreshold(env Env, c Claim, slice Regime) Threshold {
 	p := &thresholdProbe{env: env, c: c, slice: slice, cache: map[float64]Verdict{}, why: map[float64]string{}}
-	th := Threshold{Claim: c.ID(), Slice: slice}
+	th := Threshold{Claim: c.ID(), Slice: slice, Direction: HoldsAbove}
 	th.Slice.Separation = 0
 	finish := func() Threshold {
 		th.Evaluations = len(p.cache)
+		if len(th.NonMonotone) > 0 {
+			var w []string
+			for _, d := range th.NonMonotone {
+				w = append(w, fmt.Sprintf("Delta = %.4g: %s", d, p.why[d]))
+			}
+			th.Note = strings.TrimSpace(th.Note + " not monotone: " + strings.Join(w, "; "))
+		}
 		return th
 	}
 
-	// Top of the range: HOLDS needed; an INCONCLUSIVE top is extended.
+	// Ends of the range; an INCONCLUSIVE end is extended outward.
 	hi := ThresholdSepMax
 	vHi := p.at(hi)
 	for i := 0; vHi == Inconclusive && i < thresholdRetries; i++ {
 		hi *= 1.25
 		vHi = p.at(hi)
 	}
-	switch vHi {
-	case Fails:
-		th.Status, th.Lo, th.Hi = StatusFailsThroughout, hi, hi
-		th.Note = fmt.Sprintf("FAILS at the top of the range, Delta = %.4g (%s)", hi, p.why[hi])
-		return finish()
-	case Inconclusive:
-		th.Status, th.Lo, th.Hi = StatusInconclusive, 0, 0
-		th.Note = fmt.Sprintf("no certified verdict at the top of the range (Delta = %v to %.4g): %s", ThresholdSepMax, hi, p.why[hi])
-		return finish()
-	}
-
-	// Bottom: FAILS needed; an INCONCLUSIVE bottom is extended downward.
 	lo := ThresholdSepMin
 	vLo := p.at(lo)
 	for i := 0; vLo == Inconclusive && i < thresholdRetries-1; i++ {
 		lo /= 2
 		vLo = p.at(lo)
 	}
-	switch vLo {
-	case Holds:
-		th.Status, th.Lo, th.Hi = StatusHoldsThroughout, lo, lo
-		th.Note = fmt.Sprintf("HOLDS already at Delta = %.4g", lo)
-		th.NonMonotone = p.monotone(lo, hi)
+	th.Lo, th.Hi = lo, hi
+	switch {
+	case vHi == Inconclusive:
+		th.Status = StatusInconclusive
+		th.Note = fmt.Sprintf("no certified verdict at the top of the range (Delta = %v to %.4g): %s.", ThresholdSepMax, hi, p.why[hi])
 		return finish()
-	case Inconclusive:
-		th.Status, th.Lo, th.Hi = StatusInconclusive, lo, hi
-		th.Note = fmt.Sprintf("no certified FAILS at the bottom of the range (Delta = %v down to %.4g): %s", ThresholdSepMin, lo, p.why[lo])
-		th.NonMonotone = p.monotone(hi, hi)
+	case vLo == Inconclusive:
+		th.Status = StatusInconclusive
+		th.Note = fmt.Sprintf("no certified verdict at the bottom of the range (Delta = %v down to %.4g): %s.", ThresholdSepMin, lo, p.why[lo])
 		return finish()
+	case vHi == Holds && vLo == Holds:
+		th.Status = StatusHoldsThroughout
+		th.Note = fmt.Sprintf("HOLDS at both ends, Delta = %.4g and %.4g.", lo, hi)
+		th.NonMonotone = p.grid(lo, hi)
+		return finish()
+	case vHi == Fails && vLo == Fails:
+		th.Status = StatusFailsThroughout
+		th.Note = fmt.Sprintf("FAILS at both ends: Delta = %.4g (%s) and %.4g (%s).", lo, p.why[lo], hi, p.why[hi])
+		return finish()
+	case vHi == Fails:
+		th.Direction = HoldsBelow
 	}
 
-	// Bisection with certified ends.
+	// Bisection between a certified HOLDS end and a certified FAILS end.
+	holdsAbove := th.Direction == HoldsAbove
 	for hi-lo > ThresholdWidth {
 		mid := (lo + hi) / 2
 		v := p.at(mid)
@@ -282,42 +301,39 @@ func measureThreshold(env Env, c Claim, slice Regime) Threshold {
 			probe = mid + off
 			v = p.at(probe)
 		}
-		switch v {
-		case Holds:
-			hi = probe
-		case Fails:
-			lo = probe
-		default:
+		if v == Inconclusive {
 			th.Status, th.Lo, th.Hi = StatusInconclusive, lo, hi
-			th.Note = fmt.Sprintf("bisection stopped at width %.3g: INCONCLUSIVE at Delta = %.4g (%s) and %d nearby separations",
+			th.Note = fmt.Sprintf("bisection stopped at width %.3g: INCONCLUSIVE at Delta = %.4g (%s) and %d nearby separations.",
 				hi-lo, mid, p.why[mid], thresholdRetries)
-			th.NonMonotone = p.monotone(hi, ThresholdSepMax)
 			return finish()
+		}
+		if (v == Holds) == holdsAbove {
+			hi = probe
+		} else {
+			lo = probe
 		}
 	}
 	th.Status, th.Lo, th.Hi = StatusBracketed, lo, hi
-	th.NonMonotone = p.monotone(hi, math.Max(hi, ThresholdSepMax))
-	if len(th.NonMonotone) > 0 {
-		var w []string
-		for _, d := range th.NonMonotone {
-			w = append(w, fmt.Sprintf("Delta = %.4g: %s", d, p.why[d]))
-		}
-		th.Note = "not monotone above the threshold: " + strings.Join(w, "; ")
+	if holdsAbove {
+		th.NonMonotone = p.grid(hi, math.Max(hi, ThresholdSepMax))
+	} else {
+		th.NonMonotone = p.grid(math.Min(lo, ThresholdSepMin), lo)
 	}
 	return finish()
 }
 
-// monotone evaluates thresholdMonotone separations evenly spaced in
-// (from, to] and returns, sorted, those where the verdict is not HOLDS.
-func (p *thresholdProbe) monotone(from, to float64) []float64 {
+// grid evaluates thresholdMonotone separations evenly spaced in [from,
+// to] (the end that is a bracket end excluded, the other included) and
+// returns, sorted, those where the verdict is not HOLDS.
+func (p *thresholdProbe) grid(from, to float64) []float64 {
 	var bad []float64
 	if !(to > from) {
 		return nil
 	}
-	for k := 1; k <= thresholdMonotone; k++ {
+	for k := 0; k <= thresholdMonotone; k++ {
 		d := from + (to-from)*float64(k)/thresholdMonotone
 		if k == thresholdMonotone {
-			d = to // exactly the top, evaluated already
+			d = to
 		}
 		if p.at(d) != Holds {
 			bad = append(bad, d)
