@@ -49,8 +49,8 @@ claims.
   gradient's actual deviation from an independent reference (the same
   one-dimensional reduction evaluated by fixed composite 20-point
   Gauss-Legendre rules on a mesh refined around the logistic step, with no
-  shared quadrature or error bookkeeping), and is within 1e-12 (1 +
-  ||grad R||): margin = the smaller of bound - deviation and target -
+  shared quadrature or error bookkeeping), and is within 1e-12 (sigma +
+  ||grad R|| + ||mu_1 - mu_2||): margin = the smaller of bound - deviation and target -
   bound; error = the reference's error estimate (difference from the rule
   with halved panels plus rounding allowances), so the check's kind is
   estimated. It catches a bound smaller than the actual error; a bound
@@ -282,7 +282,7 @@ func (c C0) gradBudget(r Regime, mix theory.Mixture, l theory.Prototype, theta [
 		}
 	}
 	dev, gn := math.Sqrt(dev2), math.Sqrt(g2)
-	tolG := C0GradAccuracy * (1 + gn)
+	tolG := C0GradAccuracy * (r.Sigma + gn + theory.Dist(theta[0], theta[1]))
 	margin := math.Min(ev.GradErr-dev, tolG-ev.GradErr)
 	res := result(c.ID(), id, r, margin, refErr, "gradient (data units)",
 		Quantity{"gradient error bound", ev.GradErr, 0},
@@ -303,8 +303,10 @@ func (c C0) gradBudget(r Regime, mix theory.Mixture, l theory.Prototype, theta [
 }
 
 // C0GradAccuracy is the accuracy C0 demands of a gradient evaluation,
-// relative to 1 + ||grad R|| (Euclidean norm over both heads): the same
-// 1e-12 as C0Accuracy for the risk.
+// relative to sigma + ||grad R|| + ||mu_1 - mu_2|| (data units; the
+// gradient's terms carry the head difference times attention moments, so
+// their rounding scales with it): the same 1e-12 as C0Accuracy for the
+// risk.
 const C0GradAccuracy = 1e-12
 
 // monteCarlo compares the model with brute-force Monte Carlo.

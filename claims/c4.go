@@ -314,12 +314,13 @@ error.
 
 - C4.limit-improves (role claim, certified): Q_inf < d sigma^2. Margin
   d sigma^2 - Q_inf, error the certified bound on Q_inf.
-- C4.sufficient-condition (role claim, certified): the derivation above
-  holds numerically: Q_inf <= B on every regime and, where S1 to S3 hold,
+- C4.sufficient-condition (role map, certified; it verifies a derivation,
+  not the paper's claim): the derivation above holds numerically: Q_inf <= B on every regime and, where S1 to S3 hold,
   B < d sigma^2. Margin B - Q_inf (and d sigma^2 - B where S1 to S3 hold,
   the smaller of the two); error the bound on Q_inf plus a rounding
-  allowance of 1e-12 B. At lambda = 0 the bound is attained (B = Q_inf)
-  and the check is INCONCLUSIVE by construction.
+  allowance of 1e-12 B. Where one term of the Minkowski sum vanishes
+  (lambda = 0, or negligible misassignment at large separation) the bound
+  is attained to rounding and the check is INCONCLUSIVE by construction.
 - C4.finite-L-converges (role claim, statistical): on the ladder L1 < L2 <
   L3 (%[6]v, %[7]v, %[8]v with %[9]v sequences per rung; %[10]v, %[11]v,
   %[12]v with %[13]v in the quick run), |Q_L3 - Q_inf| < |Q_L1 - Q_inf|.
@@ -468,8 +469,10 @@ func (C4) Check(env Env, r Regime) []Result {
 func c4RolesKinds(res []Result) []Result {
 	for i := range res {
 		switch res[i].Check {
-		case C4LimitImproves, C4SufficientBound:
+		case C4LimitImproves:
 			res[i].Role, res[i].Kind = RoleClaim, KindCertified
+		case C4SufficientBound:
+			res[i].Role, res[i].Kind = RoleMap, KindCertified
 		case C4FiniteLConverges:
 			res[i].Role, res[i].Kind, res[i].Level = RoleClaim, KindStatistical, c4Level
 		default: // C4.finite-L-improves
@@ -513,7 +516,7 @@ func c4Sufficient(r Regime, mix theory.Mixture, lam, input float64, inputQ, infQ
 			res.Note = fmt.Sprintf("S1 to S3 hold but B = %.6g is not below d sigma^2 = %.6g", b, input)
 		}
 	case Inconclusive:
-		res.Note = fmt.Sprintf("B = %.6g is within the error bound of Q_inf = %.6g (the bound is attained at lambda = 0)", b, infQ.Value)
+		res.Note = fmt.Sprintf("B = %.6g is within the error bound of Q_inf = %.6g: Minkowski's inequality is an equality when one of its terms vanishes (lambda = 0, or no misassignment at large separation)", b, infQ.Value)
 	}
 	res.Spec = IdentitySpec(mix, lam, 0, 0, 0)
 	return res
@@ -553,4 +556,3 @@ func c4SelfTermNote(r Regime) string {
 
 // c4Finite reports whether x is neither NaN nor infinite.
 func c4Finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-

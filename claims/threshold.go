@@ -89,10 +89,9 @@ func ThresholdSlices(c Claim, quick bool) []Regime {
 	if id == "C4" {
 		base.D = 8
 		if quick {
-			for _, a := range []float64{0.1, 0.3} {
-				add(func(r *Regime) { r.LambdaSigma2 = a })
-			}
-			add(func(r *Regime) { r.LambdaSigma2, r.Geometry = 0.3, Antipodal })
+			add(func(r *Regime) { r.LambdaSigma2 = 0.1 })
+			add(func(r *Regime) { r.LambdaSigma2, r.Geometry, r.Angle = 0.1, Angle, 0.5 })
+			add(func(r *Regime) { r.LambdaSigma2, r.Pi1 = 0.3, 0.2 })
 			return out
 		}
 		for _, a := range []float64{0.03, 0.1, 0.3, 0.6, 0.9, 1} {

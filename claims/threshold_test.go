@@ -19,6 +19,7 @@ type fakeClaim struct {
 	threshold      float64
 	holeLo, holeHi float64
 	fog            bool
+	below          bool // holds below the threshold instead of above
 }
 
 func (fakeClaim) ID() string               { return "FAKE" }
@@ -34,6 +35,9 @@ func (c fakeClaim) InHypothesesGenerator() *rapid.Generator[Regime] {
 }
 func (c fakeClaim) Check(_ Env, r Regime) []Result {
 	m := r.Separation - c.threshold
+	if c.below {
+		m = -m
+	}
 	if r.Separation >= c.holeLo && r.Separation < c.holeHi {
 		m = -1
 	}
@@ -56,6 +60,11 @@ func TestMeasureThresholdsFake(t *testing.T) {
 	slice := Regime{Name: "s", D: 2, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Variant: "distance", LambdaSigma2: 1}
 	for _, thr := range []float64{1.7, 5.3, 6, 13.99} {
 		c := fakeClaim{threshold: thr}
+		below := fakeClaim{threshold: thr, below: true}
+		tb := MeasureThresholds(Env{}, below, []Regime{slice}, 1, nil)[0]
+		if tb.Status != StatusBracketed || tb.Direction != HoldsBelow || !(tb.Lo < thr && thr < tb.Hi) || tb.Hi-tb.Lo > ThresholdWidth {
+			t.Errorf("threshold %v from below: got %+v", thr, tb)
+		}
 		th := MeasureThresholds(Env{}, c, []Regime{slice}, 1, nil)[0]
 		if th.Status != StatusBracketed || !(th.Lo < thr && thr < th.Hi) || th.Hi-th.Lo > ThresholdWidth {
 			t.Errorf("threshold %v: got %+v", thr, th)
@@ -104,24 +113,34 @@ func TestMeasureThresholdsFake(t *testing.T) {
 	}
 }
 
-// TestMeasureThresholdsReal measures C4's threshold on one quick slice
-// and re-checks both ends of the bracket with independent runs of the
-// claim: HOLDS at Hi, FAILS at Lo.
+// TestMeasureThresholdsReal measures C4's threshold on its small-angle
+// slice with the default ladder (the quick ladder leaves the finite-L
+// check INCONCLUSIVE near the threshold; about 1 s) and re-checks both
+// ends of the bracket with independent runs of the claim.
 func TestMeasureThresholdsReal(t *testing.T) {
-	env := Env{Quick: true}
-	slices := ThresholdSlices(C4{}, true)
+	env := Env{}
+	var slices []Regime
+	for _, s := range ThresholdSlices(C4{}, true) {
+		if s.Geometry == Angle {
+			slices = append(slices, s) // small angle: the pull toward the origin bounds Delta from above
+		}
+	}
 	if len(slices) == 0 {
-		t.Fatal("no quick slices for C4")
+		t.Fatal("no quick small-angle slice for C4")
 	}
 	th := MeasureThresholds(env, C4{}, slices[:1], 0, nil)[0]
 	if th.Status != StatusBracketed || th.Hi-th.Lo > ThresholdWidth {
 		t.Fatalf("C4 on %s: %+v", slices[0].Name, th)
 	}
-	if v := RegimeOutcome(C4{}.Check(env, AtSeparation(slices[0], th.Hi))); v != Holds {
-		t.Errorf("%v at Hi = %v", v, th.Hi)
+	holdsAt, failsAt := th.Hi, th.Lo
+	if th.Direction == HoldsBelow {
+		holdsAt, failsAt = th.Lo, th.Hi
 	}
-	if v := RegimeOutcome(C4{}.Check(env, AtSeparation(slices[0], th.Lo))); v != Fails {
-		t.Errorf("%v at Lo = %v", v, th.Lo)
+	if v := RegimeOutcome(C4{}.Check(env, AtSeparation(slices[0], holdsAt))); v != Holds {
+		t.Errorf("%v at the holding end %v", v, holdsAt)
+	}
+	if v := RegimeOutcome(C4{}.Check(env, AtSeparation(slices[0], failsAt))); v != Fails {
+		t.Errorf("%v at the failing end %v", v, failsAt)
 	}
 	t.Logf("C4 threshold on %s: (%.4g, %.4g), %d evaluations, non-monotone %v", slices[0].Name, th.Lo, th.Hi, th.Evaluations, th.NonMonotone)
 }
