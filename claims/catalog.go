@@ -101,9 +101,13 @@ func MarshalExpected(comment string, rows []Expected) ([]byte, error) {
 }
 
 // CompareExpected lists, one line each, every difference between the
-// results on named regimes and the expected table: a verdict that differs,
-// an expected row with no result, and a result on a catalog regime with no
-// expected row. It returns nil when they agree.
+// results and the expected table: a verdict that differs (including a
+// change to or from INCONCLUSIVE, e.g. a regression HOLDS ->
+// INCONCLUSIVE), an expected row with no result, and a result with no
+// expected row. Every result with a regime name is compared: the named
+// regimes of the catalog and the seeded random regimes alike (Sample and
+// SampleIn are deterministic per seed, so their names identify them
+// across runs). It returns nil when they agree.
 func CompareExpected(results []Result, exp []Expected) []string {
 	got := map[string]Result{}
 	for _, r := range results {
@@ -127,10 +131,32 @@ func CompareExpected(results []Result, exp []Expected) []string {
 	}
 	var extra []string
 	for k, r := range got {
-		if !want[k] && !strings.Contains(r.Regime.Name, "-random-") {
+		if !want[k] {
 			extra = append(extra, fmt.Sprintf("%s on %s: got %s, not in the expected table", r.Check, r.Regime.Name, r.Verdict))
 		}
 	}
 	sort.Strings(extra)
 	return append(diffs, extra...)
+}
+
+// ExpectedRows turns results into expected-table rows: every non-HOLDS
+// row carries a reason, the result's note or, without one, its margin
+// against its error bound. Rows of results without a regime name are
+// skipped.
+func ExpectedRows(results []Result) []Expected {
+	var rows []Expected
+	for _, r := range results {
+		if r.Regime.Name == "" {
+			continue
+		}
+		e := Expected{Regime: r.Regime.Name, Check: r.Check, Verdict: r.Verdict}
+		if r.Verdict != Holds {
+			e.Reason = r.Note
+			if e.Reason == "" {
+				e.Reason = fmt.Sprintf("margin %.3g %s against error bound %.2g", r.Margin, r.Units, r.Err)
+			}
+		}
+		rows = append(rows, e)
+	}
+	return rows
 }

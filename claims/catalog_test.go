@@ -80,3 +80,43 @@ func TestDecideNeverHoldsWithoutBound(t *testing.T) {
 		t.Errorf("infinite bound: %+v", r)
 	}
 }
+
+// TestCompareExpectedSeesEverything: a regression HOLDS -> INCONCLUSIVE
+// (and the reverse) is a difference, on named and seeded random regimes
+// alike; missing and extra rows are reported; agreement gives nil.
+func TestCompareExpectedSeesEverything(t *testing.T) {
+	res := func(regime, check string, v Verdict) Result {
+		return Result{Check: check, Regime: Regime{Name: regime}, Verdict: v}
+	}
+	exp := []Expected{
+		{Regime: "named", Check: "C1.a", Verdict: Holds},
+		{Regime: "C1-random-0", Check: "C1.a", Verdict: Holds},
+		{Regime: "C1-in-0", Check: "C1.a", Verdict: Inconclusive, Reason: "r"},
+		{Regime: "gone", Check: "C1.a", Verdict: Holds},
+	}
+	got := []Result{
+		res("named", "C1.a", Inconclusive),       // HOLDS -> INCONCLUSIVE
+		res("C1-random-0", "C1.a", Inconclusive), // the same on a random regime
+		res("C1-in-0", "C1.a", Holds),            // INCONCLUSIVE -> HOLDS
+		res("C1-random-1", "C1.a", Holds),        // no expected row
+		res("", "C1.a", Fails),                   // unnamed: not comparable, ignored
+	}
+	d := CompareExpected(got, exp)
+	want := []string{"C1.a on named: expected HOLDS, got INCONCLUSIVE", "C1.a on C1-random-0: expected HOLDS, got INCONCLUSIVE",
+		"C1.a on C1-in-0: expected INCONCLUSIVE, got HOLDS", "C1.a on gone: expected HOLDS, no result", "C1.a on C1-random-1: got HOLDS, not in the expected table"}
+	if len(d) != len(want) {
+		t.Fatalf("got %d differences, want %d:\n%s", len(d), len(want), strings.Join(d, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(d[i], w) {
+			t.Errorf("difference %d: %q, want prefix %q", i, d[i], w)
+		}
+	}
+	rows := ExpectedRows([]Result{res("named", "C1.a", Holds), res("named", "C1.b", Inconclusive), res("", "C1.a", Fails)})
+	if len(rows) != 2 || rows[1].Reason == "" || rows[0].Reason != "" {
+		t.Errorf("ExpectedRows: %+v", rows)
+	}
+	if d := CompareExpected(got[:1], []Expected{{Regime: "named", Check: "C1.a", Verdict: Inconclusive, Reason: "r"}}); d != nil {
+		t.Errorf("agreement gives %v", d)
+	}
+}

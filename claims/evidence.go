@@ -134,24 +134,34 @@ func binomCDF(k, n int, p float64) float64 {
 }
 
 // Threshold is a measured separation threshold of one claim on one slice
-// of regimes: the claim's substantive checks HOLD at Delta = Hi and FAIL at
-// Delta = Lo, both verdicts certified, with Hi - Lo <= the bisection width.
+// of regimes: with Direction "holds-above", every claim-role check HOLDS
+// at Delta = Hi and some claim-role check FAILS at Delta = Lo; with
+// "holds-below" the other way round (HOLDS at Lo, FAILS at Hi). Both
+// verdicts are certified as the checks' kinds allow, and Hi - Lo <=
+// ThresholdWidth when Status is "bracketed".
 type Threshold struct {
 	Claim string `json:"claim"`
 	// Slice fixes every regime parameter but the separation (its
 	// Separation field is ignored).
 	Slice Regime `json:"slice"`
+	// Direction is "holds-above" or "holds-below" (see above).
+	Direction string `json:"direction"`
 	// Status is "bracketed" (Lo < Hi found), "holds-throughout" (HOLDS at
-	// the lower end of the search range), "fails-throughout" (FAILS at
-	// the upper end) or "inconclusive" (an end of the bracket could not be
+	// both ends of the search range), "fails-throughout" (FAILS at both
+	// ends) or "inconclusive" (an end of the bracket could not be
 	// certified; Note says which).
 	Status string  `json:"status"`
 	Lo     float64 `json:"lo"`
 	Hi     float64 `json:"hi"`
-	// NonMonotone lists separations above Hi at which the claim did not
-	// HOLD (a HOLDS -> FAILS -> HOLDS pattern is a finding).
+	// NonMonotone lists separations on the holding side of the bracket
+	// (or anywhere in the range for "holds-throughout") at which the claim
+	// did not HOLD: the pass/fail pattern is then not monotone in Delta,
+	// a finding.
 	NonMonotone []float64 `json:"non_monotone,omitempty"`
 	Note        string    `json:"note,omitempty"`
+	// Evaluations is the number of claim checks the measurement ran
+	// (each at one separation; a measure of its cost).
+	Evaluations int `json:"evaluations"`
 }
 
 // Summary is the regime-level evidence for one claim: a regime passes the
@@ -165,7 +175,14 @@ type Summary struct {
 	RandomInHypotheses  int `json:"random_in_hypotheses"`
 	RegimesFailing      int `json:"regimes_failing"`
 	RegimesInconclusive int `json:"regimes_inconclusive"`
+	// RegimesPassing counts those on which every claim-role check HOLDS
+	// (the three counts add up to RandomInHypotheses).
+	RegimesPassing int `json:"regimes_passing"`
+	// Failing names the failing regimes, in name order.
+	Failing []string `json:"failing,omitempty"`
 	// FailureRateUpper is FailureRateUpper(RegimesFailing,
-	// RandomInHypotheses, 0.95).
+	// RandomInHypotheses, 0.95): the one-sided 95% upper bound on the
+	// probability that a regime drawn by the conditional generator fails
+	// (1 when no regime was drawn).
 	FailureRateUpper float64 `json:"failure_rate_upper"`
 }

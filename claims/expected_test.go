@@ -3,7 +3,6 @@ package claims
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"os"
 	"sort"
 	"testing"
@@ -11,8 +10,17 @@ import (
 
 var update = flag.Bool("update", false, "rewrite fixtures/expected_verdicts.json from the current results (review the reasons before committing)")
 
-// catalogResults runs every claim on every named regime of the catalog.
-func catalogResults(t *testing.T, env Env) []Result {
+// expectedSeed and expectedRandom fix the seeded random regimes of the
+// expected table: expectedRandom regimes per claim from Sample and as
+// many from SampleIn, seed expectedSeed (both deterministic).
+const (
+	expectedSeed   = 1
+	expectedRandom = 2
+)
+
+// catalogResults runs every claim on every named regime of the catalog
+// and, when random is set, on its seeded random regimes.
+func catalogResults(t *testing.T, env Env, random bool) []Result {
 	t.Helper()
 	regimes := loadCatalogT(t)
 	names := make([]string, 0, len(regimes))
@@ -25,6 +33,11 @@ func catalogResults(t *testing.T, env Env) []Result {
 		for _, n := range names {
 			jobs = append(jobs, Job{Claim: c, Regime: regimes[n]})
 		}
+		if random {
+			for _, r := range append(Sample(c, expectedRandom, expectedSeed), SampleIn(c, expectedRandom, expectedSeed)...) {
+				jobs = append(jobs, Job{Claim: c, Regime: r})
+			}
+		}
 	}
 	var out []Result
 	for _, rs := range Run(env, jobs, 0, nil) {
@@ -34,25 +47,17 @@ func catalogResults(t *testing.T, env Env) []Result {
 }
 
 // TestExpectedVerdicts recomputes the verdict of every check of every
-// claim on the named regimes of fixtures/regimes.json and compares them
-// with fixtures/expected_verdicts.json: a verdict that changes fails the
-// test, listing each difference. Run with -update to regenerate the table
+// claim on the named regimes of fixtures/regimes.json and on the seeded
+// random regimes (Sample and SampleIn, seed 1, 2 each per claim) and
+// compares them with fixtures/expected_verdicts.json: a verdict that
+// changes (to or from INCONCLUSIVE included) fails the test, listing each
+// difference. Run with -update to regenerate the table
 // (then review its reasons: every FAILS row must carry a one-line reason).
 func TestExpectedVerdicts(t *testing.T) {
-	res := catalogResults(t, Env{Quick: true})
+	res := catalogResults(t, Env{Quick: true}, true)
 	const path = "../fixtures/expected_verdicts.json"
 	if *update {
-		var rows []Expected
-		for _, r := range res {
-			e := Expected{Regime: r.Regime.Name, Check: r.Check, Verdict: r.Verdict}
-			if r.Verdict != Holds {
-				e.Reason = r.Note
-				if e.Reason == "" {
-					e.Reason = fmt.Sprintf("margin %.3g %s against error bound %.2g", r.Margin, r.Units, r.Err)
-				}
-			}
-			rows = append(rows, e)
-		}
+		rows := ExpectedRows(res)
 		old := map[string]string{}
 		if f, err := os.Open(path); err == nil {
 			if prev, err := LoadExpected(f); err == nil {
@@ -67,7 +72,7 @@ func TestExpectedVerdicts(t *testing.T) {
 				rows[i].Reason = r
 			}
 		}
-		b, err := MarshalExpected("Expected verdicts of every check on the named regimes of fixtures/regimes.json, computed with Env{Quick: true} (go test ./claims -run TestExpectedVerdicts -update) and reviewed: each non-HOLDS row says why.", rows)
+		b, err := MarshalExpected("Expected verdicts of every check on the named regimes of fixtures/regimes.json and on the seeded random regimes (2 outside and 2 inside the hypotheses per claim, seed 1), computed in quick mode (go test ./claims -run TestExpectedVerdicts -update) and reviewed: each non-HOLDS row says why.", rows)
 		if err != nil {
 			t.Fatal(err)
 		}
