@@ -261,19 +261,34 @@ func decodeSeed(v string) (uint64, error) {
 
 // decodeVector decodes an array of numbers; entries are named field[i].
 func decodeVector(field, v string) ([]float64, error) {
+	return decodeRow(field, -1, v)
+}
+
+// decodeRow decodes an array of numbers that is row row of field (or the
+// whole field when row < 0). Entry names are built only for messages.
+func decodeRow(field string, row int, v string) ([]float64, error) {
+	name := func() string {
+		if row < 0 {
+			return field
+		}
+		return indexed(field, row)
+	}
 	if v[0] != '[' {
-		return nil, errf(field, "must be an array of numbers, got %s", describe(v))
+		if row < 0 {
+			return nil, errf(field, "must be an array of numbers, got %s", describe(v))
+		}
+		return nil, errf(name(), "must be a vector of numbers, got %s", describe(v))
 	}
 	sc := scanner{s: v, i: 1}
 	out := make([]float64, 0, strings.Count(v, ",")+1)
 	for i := 0; sc.more(); i++ {
 		e := sc.value()
 		if !isNumberStart(e[0]) {
-			return nil, errf(indexed(field, i), "must be a number, got %s", describe(e))
+			return nil, errf(indexed(name(), i), "must be a number, got %s", describe(e))
 		}
-		x, err := parseNumber(indexed(field, i), e)
-		if err != nil {
-			return nil, err
+		x, err := strconv.ParseFloat(e, 64)
+		if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+			return nil, errf(indexed(name(), i), "must be finite: %s overflows float64", e)
 		}
 		out = append(out, x)
 	}
@@ -287,21 +302,13 @@ func decodeMatrix(field, v string) ([][]float64, error) {
 		return nil, errf(field, "must be an array of vectors (one per component), got %s", describe(v))
 	}
 	sc := scanner{s: v, i: 1}
-	var m [][]float64
+	m := [][]float64{}
 	for i := 0; sc.more(); i++ {
-		row := sc.value()
-		path := indexed(field, i)
-		if row[0] != '[' {
-			return nil, errf(path, "must be a vector of numbers, got %s", describe(row))
-		}
-		r, err := decodeVector(path, row)
+		r, err := decodeRow(field, i, sc.value())
 		if err != nil {
 			return nil, err
 		}
 		m = append(m, r)
-	}
-	if m == nil {
-		m = [][]float64{}
 	}
 	return m, nil
 }
@@ -466,17 +473,19 @@ func readFields(data []byte) error {
 }
 
 // malformedAfter reports a syntax error, locating it after the value of
-// field last when that is known.
+// field last when that is known. The error names no field: the fault may
+// lie anywhere after that value (a missing comma, a truncated input).
 func malformedAfter(dec *json.Decoder, err error, last string) error {
 	off := dec.InputOffset()
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
 		off = syn.Offset
 	}
+	where := ""
 	if last != "" {
-		return &FieldError{Field: last, Msg: fmt.Sprintf("malformed JSON at byte %d (after the value of this field): %v", off, unexpectedEOF(err)), Err: err}
+		where = fmt.Sprintf(" (after the value of field %q)", last)
 	}
-	return &FieldError{Msg: fmt.Sprintf("malformed JSON at byte %d: %v", off, unexpectedEOF(err)), Err: err}
+	return &FieldError{Msg: fmt.Sprintf("malformed JSON at byte %d%s: %v", off, where, unexpectedEOF(err)), Err: err}
 }
 
 func unexpectedEOF(err error) error {
