@@ -246,7 +246,7 @@ func BenchmarkEvaluateLines(b *testing.B) {
 	const n = 1000
 	in := benchSpecs(n, 8)
 	b.SetBytes(int64(len(in)))
-	b.ResetTimer()
+	cpu0, cpuOK := cpuTime()
 	for b.Loop() {
 		sum, err := evalspec.EvaluateLines(bytes.NewReader(in), io.Discard, evalspec.Options{})
 		if err != nil || sum.Specs != n || sum.Rejected+sum.Failed != 0 {
@@ -254,6 +254,11 @@ func BenchmarkEvaluateLines(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "specs/s")
+	if cpu1, ok := cpuTime(); ok && cpuOK {
+		// CPU per spec, all goroutines and the GC included: on an idle
+		// machine with P cores the throughput is about P/(CPU per spec).
+		b.ReportMetric(float64(cpu1-cpu0)/1e3/float64(n*b.N), "cpu-us/spec")
+	}
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
 }
 
@@ -270,7 +275,7 @@ func BenchmarkEvaluateLinesOverhead(b *testing.B) {
 		}), nil
 	}}
 	b.SetBytes(int64(len(in)))
-	b.ResetTimer()
+	cpu0, cpuOK := cpuTime()
 	for b.Loop() {
 		sum, err := evalspec.EvaluateLines(bytes.NewReader(in), io.Discard, evalspec.Options{Backend: be})
 		if err != nil || sum.Specs != n || sum.Rejected+sum.Failed != 0 {
@@ -278,6 +283,9 @@ func BenchmarkEvaluateLinesOverhead(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "specs/s")
+	if cpu1, ok := cpuTime(); ok && cpuOK {
+		b.ReportMetric(float64(cpu1-cpu0)/1e3/float64(n*b.N), "cpu-us/spec")
+	}
 }
 
 // BenchmarkDecode, BenchmarkEvaluate and BenchmarkEncodeResult split the

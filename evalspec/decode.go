@@ -299,7 +299,7 @@ func decodeRow(field string, row int, v string) ([]float64, error) {
 // field[i] and entries field[i][j].
 func decodeMatrix(field, v string) ([][]float64, error) {
 	if v[0] != '[' {
-		return nil, errf(field, "must be an array of vectors (one per component), got %s", describe(v))
+		return nil, errf(field, "must be an array of vectors of numbers, got %s", describe(v))
 	}
 	sc := scanner{s: v, i: 1}
 	m := [][]float64{}

@@ -89,8 +89,10 @@ type IdentityResult struct {
 // Result is the answer to one spec: exactly one of Prototype and Identity
 // is non-nil, according to the spec's layer.
 type Result struct {
+	// Prototype is the answer to a prototype spec, nil otherwise.
 	Prototype *PrototypeResult
-	Identity  *IdentityResult
+	// Identity is the answer to an identity spec, nil otherwise.
+	Identity *IdentityResult
 }
 
 // MarshalJSON writes the non-nil member: prototype results as

@@ -11,7 +11,8 @@ import (
 )
 
 // Build a spec in Go, check it, write it, decode a bad one, and evaluate
-// the good one (the lambda = 1 minimizer of docs/MODEL.md §5).
+// the good one (the lambda = 1 minimizer, rounded to 7 decimals, one of
+// the reference numbers of docs/MODEL.md §10).
 func Example() {
 	lambda := 1.0
 	s := evalspec.Spec{

@@ -137,8 +137,10 @@ func Identity(mix theory.Mixture, lambda float64, L, samples int, seed uint64) S
 // the input as a whole is at fault (malformed JSON, trailing data). Msg
 // states the rule that was broken, in words.
 type FieldError struct {
+	// Field is the offending field, "" for the input as a whole.
 	Field string
-	Msg   string
+	// Msg is the broken rule, in words, without the field's name.
+	Msg string
 	// Err is the underlying error, if any (for errors.Is and errors.As).
 	Err error
 }
@@ -268,7 +270,7 @@ func validate(s *Spec, has presence) error {
 	if err := need(fCentroids, fmt.Sprintf("%d vectors of length d", k)); err != nil {
 		return err
 	}
-	if err := checkMatrix("centroids", s.Centroids, k, s.D); err != nil {
+	if err := checkMatrix("centroids", "one per component", s.Centroids, k, s.D); err != nil {
 		return err
 	}
 
@@ -292,7 +294,7 @@ func validate(s *Spec, has presence) error {
 		if err := need(fHeads, fmt.Sprintf("%d vectors of length d", k)); err != nil {
 			return err
 		}
-		return checkMatrix("heads", s.Heads, k, s.D)
+		return checkMatrix("heads", "one per head, as many as components", s.Heads, k, s.D)
 	}
 
 	// Identity layer.
@@ -349,10 +351,10 @@ func checkWeights(w []float64) error {
 }
 
 // checkMatrix checks that m has rows vectors of length cols with finite
-// entries of magnitude at most MaxAbs.
-func checkMatrix(field string, m [][]float64, rows, cols int) error {
+// entries of magnitude at most MaxAbs; per says what a row stands for.
+func checkMatrix(field, per string, m [][]float64, rows, cols int) error {
 	if len(m) != rows {
-		return errf(field, "must have exactly %d vectors (one per component), got %d", rows, len(m))
+		return errf(field, "must have exactly %d vectors (%s), got %d", rows, per, len(m))
 	}
 	for i, v := range m {
 		if len(v) != cols {
