@@ -143,6 +143,25 @@ func TestEvaluateLinesOrderAndErrors(t *testing.T) {
 	}
 }
 
+func TestEvaluateLinesMalformed(t *testing.T) {
+	var calls atomic.Int64
+	var out bytes.Buffer
+	in := lineSpec(1) + "\nnot json\n" + lineSpec(2) + "} \n"
+	sum, err := evalspec.EvaluateLines(strings.NewReader(in), &out, evalspec.Options{Backend: countingBackend(&calls)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], `"risk":1,`) ||
+		!strings.HasPrefix(lines[1], `{"error":"spec: malformed JSON at byte `) || !strings.HasSuffix(lines[1], `,"line":2}`) ||
+		!strings.HasPrefix(lines[2], `{"error":"spec: trailing data after the spec object`) || !strings.HasSuffix(lines[2], `,"line":3}`) {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if want := (evalspec.Summary{Specs: 3, Rejected: 2, FirstBad: 2}); sum != want {
+		t.Errorf("summary %+v, want %+v", sum, want)
+	}
+}
+
 // failWriter fails after n writes.
 type failWriter struct{ n int }
 

@@ -583,8 +583,8 @@ func TestEvalBatch(t *testing.T) {
 		{"bad line in place", ok, []string{"-workers", "3"}, good + "\n" + with(protoBase(), "d", 0) + "\n" + good + "\n", exitUsage,
 			ans + `{"error":"spec: field \"d\": must be an integer in [1, 10000000], got 0","line":2}` + "\n" + ans,
 			"verify eval: 1 of 3 specs rejected, 0 failed (first at line 2)"},
-		{"garbage line", ok, nil, good + "\nnot json\n", exitUsage,
-			ans + `{"error":"spec: malformed JSON at byte 2: invalid character 'o' in literal null (expecting 'u')","line":2}` + "\n",
+		{"wrong type", ok, nil, good + "\n{\"layer\":1}\n", exitUsage,
+			ans + `{"error":"spec: field \"layer\": must be a string, got the number 1","line":2}` + "\n",
 			"1 of 2 specs rejected"},
 		{"numerical failure", failing, nil, good + "\n" + good + "\n", exitFailure,
 			`{"error":"numerical failure: risk evaluation: no convergence","line":1}` + "\n" +
