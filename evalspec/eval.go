@@ -141,26 +141,31 @@ func Evaluate(s Spec, be Backend) (Result, error) {
 	if err := s.Validate(); err != nil {
 		return Result{}, err
 	}
+	return evaluate(&s, be)
+}
+
+// evaluate is Evaluate on a spec already validated.
+func evaluate(s *Spec, be Backend) (Result, error) {
 	mix, err := theory.NewMixture(s.Weights, s.Centroids, s.Sigma)
 	if err != nil {
 		return Result{}, &FieldError{Msg: err.Error(), Err: err}
 	}
 	if s.Layer == LayerPrototype {
-		p, err := evalPrototype(&s, mix, be)
+		p, err := evalPrototype(s, mix, be)
 		return Result{Prototype: p}, err
 	}
-	q, err := evalIdentity(&s, mix, be)
+	q, err := evalIdentity(s, mix, be)
 	return Result{Identity: q}, err
 }
 
 // EvaluateJSON decodes one spec from data, evaluates it and returns its
 // output line (JSON and a newline), as "verify eval" prints it.
 func EvaluateJSON(data []byte, be Backend) ([]byte, error) {
-	s, err := Decode(data)
+	s, err := Decode(data) // validates
 	if err != nil {
 		return nil, err
 	}
-	res, err := Evaluate(s, be)
+	res, err := evaluate(&s, be)
 	if err != nil {
 		return nil, err
 	}

@@ -259,7 +259,7 @@ func validate(s *Spec, has presence) error {
 		return errf("sigma", "must be in [%g, %g] so that sigma^2 neither underflows nor overflows, got %v", MinSigma, MaxAbs, s.Sigma)
 	}
 
-	if err := need(fWeights, fmt.Sprintf("%d mixing weights", Components)); err != nil {
+	if err := need(fWeights, "mixing weights, one per component"); err != nil {
 		return err
 	}
 	if err := checkWeights(s.Weights); err != nil {
@@ -267,7 +267,7 @@ func validate(s *Spec, has presence) error {
 	}
 	k := len(s.Weights)
 
-	if err := need(fCentroids, fmt.Sprintf("%d vectors of length d", k)); err != nil {
+	if err := need(fCentroids, "one vector of length d per component"); err != nil {
 		return err
 	}
 	if err := checkMatrix("centroids", "one per component", s.Centroids, k, s.D); err != nil {
@@ -291,7 +291,7 @@ func validate(s *Spec, has presence) error {
 	}
 
 	if s.Layer == LayerPrototype {
-		if err := need(fHeads, fmt.Sprintf("%d vectors of length d", k)); err != nil {
+		if err := need(fHeads, "one vector of length d per head"); err != nil {
 			return err
 		}
 		return checkMatrix("heads", "one per head, as many as components", s.Heads, k, s.D)
