@@ -364,8 +364,8 @@ func checkIdentityKeys(t *testing.T, m map[string]any) {
 	}
 }
 
-// TestEvalPrototypeLambdaZero pins the lambda = 0 closed form of THEORY
-// 2: T = (mu_1 + mu_2)/2, so R = sum_k pi_k ||mu*_k - mbar||^2 + d sigma^2
+// TestEvalPrototypeLambdaZero pins the lambda = 0 closed form of
+// docs/MODEL.md §5.1: T = (mu_1 + mu_2)/2, so R = sum_k pi_k ||mu*_k - mbar||^2 + d sigma^2
 // and dR/dmu_h = -(sum_k pi_k mu*_k - mbar), computed here independently.
 func TestEvalPrototypeLambdaZero(t *testing.T) {
 	weights := []float64{0.3, 0.7}
@@ -414,7 +414,7 @@ func TestEvalPrototypeLambdaZero(t *testing.T) {
 	}
 }
 
-// TestEvalHardmaxCriticalPoint pins THEORY 2.3: at the closed-form
+// TestEvalHardmaxCriticalPoint pins docs/MODEL.md §5.2: at the closed-form
 // critical point the hardmax gradient vanishes and R = 1.94811410647299.
 func TestEvalHardmaxCriticalPoint(t *testing.T) {
 	mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
@@ -426,7 +426,7 @@ func TestEvalHardmaxCriticalPoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	if math.Abs(risk-1.94811410647299) > 1e-13 {
-		t.Fatalf("theory.HardmaxCritical risk = %.15g, THEORY 2.3 says 1.94811410647299", risk)
+		t.Fatalf("theory.HardmaxCritical risk = %.15g, docs/MODEL.md §5.2 says 1.94811410647299", risk)
 	}
 	m := runReal(t, with(hardmaxBase(), "heads", heads))
 	checkProtoKeys(t, m)
@@ -443,9 +443,9 @@ func TestEvalHardmaxCriticalPoint(t *testing.T) {
 func TestEvalIdentityInfReal(t *testing.T) {
 	m := runReal(t, with(identInfBase()))
 	checkIdentityKeys(t, m)
-	// THEORY 3, measured: Q_inf = 0.028354 (5 significant digits).
+	// docs/MODEL.md §10, measured: Q_inf = 0.028354 (5 significant digits).
 	if q := num(t, m, "quant_error"); math.Abs(q-0.028354) > 6e-7 {
-		t.Errorf("quant_error = %.10g, THEORY 3 measured 0.028354", q)
+		t.Errorf("quant_error = %.10g, docs/MODEL.md §10 measured 0.028354", q)
 	}
 	if e := num(t, m, "quant_error_err"); e > 1e-8 {
 		t.Errorf("quant_error_err = %g, want a certified bound well below 1e-8", e)
@@ -464,9 +464,9 @@ func TestEvalIdentityMCReal(t *testing.T) {
 		t.Errorf("quant_error_err = %g, want a positive standard error", se)
 	}
 	// Reference: an independent brute-force simulation (2e5 sequences,
-	// self term included) gave Q_50 = 0.04112 +- 0.00010. THEORY 3 quotes
-	// 0.0440 for this setting, which that simulation does not reproduce;
-	// its L = 500 value (0.0298) is reproduced.
+	// self term included) gave Q_50 = 0.04112 +- 0.00010. The 0.0440 quoted
+	// for this setting in the source reading (docs/MODEL.md §10) is not
+	// reproduced by that simulation; its L = 500 value (0.0298) is.
 	if math.Abs(q-0.04112) > 5*se+5e-4 {
 		t.Errorf("quant_error = %g +- %g, independent simulation gives 0.04112 +- 0.0001 at L = 50", q, se)
 	}
@@ -525,9 +525,9 @@ func TestFixturePrototype(t *testing.T) {
 				m = runReal(t, "", "-spec", fixturePath("eval_prototype.json"))
 			}
 			checkProtoKeys(t, m)
-			// THEORY 2.4: the measured local minimum, R = 1.765203958662.
+			// docs/MODEL.md §10: the measured local minimum, R = 1.765203958662.
 			if r := num(t, m, "risk"); math.Abs(r-1.765203958662) > 1e-11 {
-				t.Errorf("risk = %.15g, THEORY 2.4 measured 1.765203958662", r)
+				t.Errorf("risk = %.15g, docs/MODEL.md §10 measured 1.765203958662", r)
 			}
 			// The heads are the minimizer rounded to 7 decimals, so the
 			// gradient is of the order of the Hessian times 5e-8.
@@ -544,7 +544,7 @@ func TestFixtureIdentity(t *testing.T) {
 	m := runReal(t, "", "-spec", fixturePath("eval_identity.json"))
 	checkIdentityKeys(t, m)
 	if q := num(t, m, "quant_error"); math.Abs(q-0.028354) > 6e-7 {
-		t.Errorf("quant_error = %.10g, THEORY 3 measured 0.028354", q)
+		t.Errorf("quant_error = %.10g, docs/MODEL.md §10 measured 0.028354", q)
 	}
 	if in := num(t, m, "input_error"); math.Abs(in-0.18) > 1e-15 {
 		t.Errorf("input_error = %.17g, want 0.18", in)
