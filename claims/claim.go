@@ -8,6 +8,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"attnclust/evalspec"
 	"attnclust/numerics"
 	"attnclust/theory"
 )
@@ -185,44 +186,26 @@ func safeCheck(env Env, j Job) (res []Result) {
 	return res
 }
 
-// EvalSpec is the input of `verify eval` (see cmd/verify): it reproduces
-// one risk evaluation or one quantization error.
-type EvalSpec struct {
-	Layer     string      `json:"layer"`
-	Variant   string      `json:"variant,omitempty"`
-	D         int         `json:"d"`
-	Sigma     float64     `json:"sigma"`
-	Weights   []float64   `json:"weights"`
-	Centroids [][]float64 `json:"centroids"`
-	Lambda    *float64    `json:"lambda,omitempty"`
-	Heads     [][]float64 `json:"heads,omitempty"`
-	L         *int        `json:"L,omitempty"`
-	Samples   int         `json:"samples,omitempty"`
-	Seed      *uint64     `json:"seed,omitempty"`
-}
+// EvalSpec is the input of "verify eval": it reproduces one risk
+// evaluation or one quantization error. It is evalspec.Spec; see package
+// evalspec for its fields, rules, decoder and evaluator.
+type EvalSpec = evalspec.Spec
 
-// PrototypeSpec returns the eval spec of the risk of layer on mix at heads.
+// PrototypeSpec returns the eval spec (compact JSON) of the risk of layer
+// l on mix at heads.
 func PrototypeSpec(mix theory.Mixture, l theory.Prototype, heads [][]float64) string {
-	s := EvalSpec{Layer: "prototype", Variant: l.Variant.String(), D: mix.Dim(), Sigma: mix.Sigma,
-		Weights: mix.Weights, Centroids: mix.Centroids, Heads: heads}
-	if l.Variant != theory.Hardmax {
-		lam := l.Lambda
-		s.Lambda = &lam
-	}
-	return marshalSpec(s)
+	return marshalSpec(evalspec.Prototype(mix, l, heads))
 }
 
-// IdentitySpec returns the eval spec of the quantization error (L = 0 for
-// the L -> infinity limit).
+// IdentitySpec returns the eval spec (compact JSON) of the quantization
+// error (L = 0 for the L -> infinity limit).
 func IdentitySpec(mix theory.Mixture, lambda float64, L, samples int, seed uint64) string {
-	s := EvalSpec{Layer: "identity", D: mix.Dim(), Sigma: mix.Sigma, Weights: mix.Weights,
-		Centroids: mix.Centroids, Lambda: &lambda, L: &L}
-	if L > 0 {
-		s.Samples, s.Seed = samples, &seed
-	}
-	return marshalSpec(s)
+	return marshalSpec(evalspec.Identity(mix, lambda, L, samples, seed))
 }
 
+// marshalSpec returns the JSON of s, or "" if s holds a number that JSON
+// cannot represent (not validated: a spec outside the caps still records
+// what was evaluated).
 func marshalSpec(s EvalSpec) string {
 	b, err := json.Marshal(s)
 	if err != nil {

@@ -1,21 +1,20 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 
+	"attnclust/evalspec"
 	"attnclust/numerics"
 	"attnclust/theory"
 )
 
-// backend is the numerical back end that eval calls. The default wires
-// package numerics; tests substitute fakes to exercise failure paths.
+// backend is the numerical back end that eval (and run) call. The default
+// wires package numerics; tests substitute fakes to exercise failure
+// paths.
 type backend struct {
 	newRisk  func(mix theory.Mixture, layer theory.Prototype) (theory.Objective, error)
 	quantInf func(mix theory.Mixture, lambda float64) (numerics.Estimate, error)
@@ -37,41 +36,22 @@ func defaultBackend() backend {
 	}
 }
 
-// prototypeResult is the output of eval for the prototype layer.
-type prototypeResult struct {
-	Layer   string      `json:"layer"`
-	Variant string      `json:"variant"`
-	Risk    float64     `json:"risk"`
-	RiskErr float64     `json:"risk_err"`
-	Grad    [][]float64 `json:"grad"`
-	GradErr float64     `json:"grad_err"`
+// spec returns be as the back end of package evalspec (nil fields there
+// mean package numerics).
+func (be backend) spec() evalspec.Backend {
+	return evalspec.Backend{NewRisk: be.newRisk, QuantInf: be.quantInf, QuantMC: be.quantMC}
 }
 
-// identityResult is the output of eval for the identity layer.
-type identityResult struct {
-	Layer         string  `json:"layer"`
-	QuantError    float64 `json:"quant_error"`
-	QuantErrorErr float64 `json:"quant_error_err"`
-	InputError    float64 `json:"input_error"`
-}
-
-// failure is a numerical failure (exit 1); any other error from evaluate
-// is bad input (exit 2).
-type failure struct{ err error }
-
-func (f *failure) Error() string { return "numerical failure: " + f.err.Error() }
-
-func numericalf(format string, args ...any) error {
-	return &failure{fmt.Errorf(format, args...)}
-}
-
-// cmdEval implements "verify eval [-spec FILE]".
+// cmdEval implements "verify eval [-spec FILE] [-workers N]": one spec in,
+// one JSON line out; or JSON Lines in, one line out per spec (see
+// evalUsage for the rule that tells them apart).
 func cmdEval(args []string, stdin io.Reader, stdout, stderr io.Writer, be backend) int {
 	fs := flag.NewFlagSet("verify eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	specPath := fs.String("spec", "", "read the spec from `FILE` instead of stdin (\"-\" also means stdin)")
+	specPath := fs.String("spec", "", "read the spec(s) from `FILE` instead of stdin (\"-\" also means stdin)")
+	workers := fs.Int("workers", 0, "evaluate JSON Lines with `N` goroutines (0 means GOMAXPROCS; the output does not depend on it)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: verify eval [-spec FILE] < spec.json")
+		fmt.Fprintln(fs.Output(), "usage: verify eval [-spec FILE] [-workers N] < spec.json")
 		fs.PrintDefaults()
 		fmt.Fprint(fs.Output(), evalUsage)
 	}
@@ -83,6 +63,10 @@ func cmdEval(args []string, stdin io.Reader, stdout, stderr io.Writer, be backen
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "verify eval: unexpected argument %q (the spec is read from stdin or -spec FILE)\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *workers < 0 {
+		fmt.Fprintf(stderr, "verify eval: -workers: must be >= 0 (0 means GOMAXPROCS), got %d\n", *workers)
 		return exitUsage
 	}
 
@@ -97,11 +81,24 @@ func cmdEval(args []string, stdin io.Reader, stdout, stderr io.Writer, be backen
 		in = f
 	}
 
-	out, err := evaluate(in, be)
+	batch, in, err := evalspec.Sniff(in)
+	if err != nil {
+		fmt.Fprintf(stderr, "verify eval: reading input: %s\n", oneLine(err.Error()))
+		return exitFailure
+	}
+	if batch {
+		return evalLines(in, stdout, stderr, evalspec.Options{Workers: *workers, Backend: be.spec()})
+	}
+	data, err := io.ReadAll(in)
+	if err != nil {
+		fmt.Fprintf(stderr, "verify eval: reading input: %s\n", oneLine(err.Error()))
+		return exitFailure
+	}
+	out, err := evalspec.EvaluateJSON(data, be.spec())
 	if err != nil {
 		fmt.Fprintf(stderr, "verify eval: %s\n", oneLine(err.Error()))
-		var f *failure
-		if errors.As(err, &f) {
+		var ne *evalspec.NumericalError
+		if errors.As(err, &ne) {
 			return exitFailure
 		}
 		return exitUsage
@@ -113,110 +110,22 @@ func cmdEval(args []string, stdin io.Reader, stdout, stderr io.Writer, be backen
 	return exitOK
 }
 
-// evaluate parses one spec from r, evaluates it with be and returns the
-// JSON output line. Errors of type *failure are numerical failures; all
-// others reject the input.
-func evaluate(r io.Reader, be backend) ([]byte, error) {
-	s, err := parseSpec(r)
+// evalLines answers JSON Lines. Exit status: 2 if any line was rejected,
+// else 1 if any evaluation failed or reading or writing failed, else 0;
+// one summary line on stderr unless every line was answered.
+func evalLines(in io.Reader, stdout, stderr io.Writer, opt evalspec.Options) int {
+	sum, err := evalspec.EvaluateLines(in, stdout, opt)
 	if err != nil {
-		return nil, err
+		fmt.Fprintf(stderr, "verify eval: %s\n", oneLine(err.Error()))
+		return exitFailure
 	}
-	mix, err := theory.NewMixture(s.weights, s.centroids, s.sigma)
-	if err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
+	if sum.Rejected+sum.Failed == 0 {
+		return exitOK
 	}
-	var result any
-	switch s.layer {
-	case layerPrototype:
-		result, err = evalPrototype(s, mix, be)
-	default:
-		result, err = evalIdentity(s, mix, be)
+	fmt.Fprintf(stderr, "verify eval: %d of %d specs rejected, %d failed (first at line %d)\n",
+		sum.Rejected, sum.Specs, sum.Failed, sum.FirstBad)
+	if sum.Rejected > 0 {
+		return exitUsage
 	}
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(result); err != nil {
-		return nil, numericalf("encoding the result: %v", err)
-	}
-	return buf.Bytes(), nil
-}
-
-func evalPrototype(s *spec, mix theory.Mixture, be backend) (*prototypeResult, error) {
-	layer := theory.Prototype{Variant: s.variant, Lambda: s.lambda}
-	if err := layer.Validate(); err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
-	}
-	obj, err := be.newRisk(mix, layer)
-	if err != nil {
-		// NewRisk only validates its arguments.
-		return nil, fmt.Errorf("spec: rejected by numerics.NewRisk: %w", err)
-	}
-	ev, err := obj.Eval(s.heads)
-	if err != nil {
-		return nil, numericalf("risk evaluation: %v", err)
-	}
-	if err := checkEstimate("risk", ev.Risk, ev.RiskErr); err != nil {
-		return nil, err
-	}
-	if err := checkEstimate("grad", 0, ev.GradErr); err != nil {
-		return nil, err
-	}
-	if len(ev.Grad) != 2 {
-		return nil, numericalf("risk evaluation returned %d gradient rows, want 2", len(ev.Grad))
-	}
-	for h, g := range ev.Grad {
-		if len(g) != s.d {
-			return nil, numericalf("risk evaluation returned gradient row %d of length %d, want %d", h, len(g), s.d)
-		}
-		for i, x := range g {
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, numericalf("risk evaluation returned grad[%d][%d] = %v", h, i, x)
-			}
-		}
-	}
-	return &prototypeResult{
-		Layer:   layerPrototype,
-		Variant: s.variant.String(),
-		Risk:    ev.Risk,
-		RiskErr: ev.RiskErr,
-		Grad:    ev.Grad,
-		GradErr: ev.GradErr,
-	}, nil
-}
-
-func evalIdentity(s *spec, mix theory.Mixture, be backend) (*identityResult, error) {
-	var (
-		q   numerics.Estimate
-		err error
-	)
-	if s.L == 0 {
-		q, err = be.quantInf(mix, s.lambda)
-	} else {
-		q, err = be.quantMC(mix, s.lambda, s.L, s.samples, s.seed)
-	}
-	if err != nil {
-		return nil, numericalf("quantization error (L = %d): %v", s.L, err)
-	}
-	if err := checkEstimate("quant_error", q.Value, q.Err); err != nil {
-		return nil, err
-	}
-	return &identityResult{
-		Layer:         layerIdentity,
-		QuantError:    q.Value,
-		QuantErrorErr: q.Err,
-		InputError:    float64(s.d) * s.sigma * s.sigma,
-	}, nil
-}
-
-// checkEstimate rejects a non-finite value or a negative or non-finite
-// error figure returned by the numerics.
-func checkEstimate(name string, value, errFig float64) error {
-	if math.IsNaN(value) || math.IsInf(value, 0) {
-		return numericalf("%s is %v", name, value)
-	}
-	if !(errFig >= 0) || math.IsInf(errFig, 0) {
-		return numericalf("%s error figure is %v, want finite and >= 0", name, errFig)
-	}
-	return nil
+	return exitFailure
 }

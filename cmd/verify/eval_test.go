@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"attnclust/evalspec"
 	"attnclust/numerics"
 	"attnclust/theory"
 )
@@ -278,13 +282,15 @@ func TestDispatchAndFlags(t *testing.T) {
 
 func TestUsageDocumentsCaps(t *testing.T) {
 	for _, s := range []string{"1e7", "1e6", "2e10", "1e150", "1e-150", "1e-12", `"prototype"`, `"identity"`,
-		`"dot"`, `"distance"`, `"hardmax"`, "risk_err", "grad_err", "quant_error_err", "input_error"} {
+		`"dot"`, `"distance"`, `"hardmax"`, "risk_err", "grad_err", "quant_error_err", "input_error",
+		"JSON Lines", `{"error": "...", "line": N}`} {
 		if !strings.Contains(usageText, s) {
 			t.Errorf("usage text does not mention %s", s)
 		}
 	}
-	if maxDim != 1e7 || maxL != 1e6 || maxSamples != 1e7 || maxWork != 2e10 || maxAbs != 1e150 || minSigma != 1e-150 {
-		t.Error("caps changed: update evalUsage and the doc comments")
+	if evalspec.MaxDim != 1e7 || evalspec.MaxL != 1e6 || evalspec.MaxSamples != 1e7 || evalspec.MaxWork != 2e10 ||
+		evalspec.MaxAbs != 1e150 || evalspec.MinSigma != 1e-150 || theory.WeightSumTol != 1e-12 {
+		t.Error("caps changed: update evalspec.Usage and the doc comments")
 	}
 }
 
@@ -358,8 +364,8 @@ func checkIdentityKeys(t *testing.T, m map[string]any) {
 	}
 }
 
-// TestEvalPrototypeLambdaZero pins the lambda = 0 closed form of THEORY
-// 2: T = (mu_1 + mu_2)/2, so R = sum_k pi_k ||mu*_k - mbar||^2 + d sigma^2
+// TestEvalPrototypeLambdaZero pins the lambda = 0 closed form of
+// docs/MODEL.md §5.1: T = (mu_1 + mu_2)/2, so R = sum_k pi_k ||mu*_k - mbar||^2 + d sigma^2
 // and dR/dmu_h = -(sum_k pi_k mu*_k - mbar), computed here independently.
 func TestEvalPrototypeLambdaZero(t *testing.T) {
 	weights := []float64{0.3, 0.7}
@@ -408,7 +414,7 @@ func TestEvalPrototypeLambdaZero(t *testing.T) {
 	}
 }
 
-// TestEvalHardmaxCriticalPoint pins THEORY 2.3: at the closed-form
+// TestEvalHardmaxCriticalPoint pins docs/MODEL.md §5.2: at the closed-form
 // critical point the hardmax gradient vanishes and R = 1.94811410647299.
 func TestEvalHardmaxCriticalPoint(t *testing.T) {
 	mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
@@ -420,7 +426,7 @@ func TestEvalHardmaxCriticalPoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	if math.Abs(risk-1.94811410647299) > 1e-13 {
-		t.Fatalf("theory.HardmaxCritical risk = %.15g, THEORY 2.3 says 1.94811410647299", risk)
+		t.Fatalf("theory.HardmaxCritical risk = %.15g, docs/MODEL.md §5.2 says 1.94811410647299", risk)
 	}
 	m := runReal(t, with(hardmaxBase(), "heads", heads))
 	checkProtoKeys(t, m)
@@ -437,9 +443,9 @@ func TestEvalHardmaxCriticalPoint(t *testing.T) {
 func TestEvalIdentityInfReal(t *testing.T) {
 	m := runReal(t, with(identInfBase()))
 	checkIdentityKeys(t, m)
-	// THEORY 3, measured: Q_inf = 0.028354 (5 significant digits).
+	// docs/MODEL.md §10, measured: Q_inf = 0.028354 (5 significant digits).
 	if q := num(t, m, "quant_error"); math.Abs(q-0.028354) > 6e-7 {
-		t.Errorf("quant_error = %.10g, THEORY 3 measured 0.028354", q)
+		t.Errorf("quant_error = %.10g, docs/MODEL.md §10 measured 0.028354", q)
 	}
 	if e := num(t, m, "quant_error_err"); e > 1e-8 {
 		t.Errorf("quant_error_err = %g, want a certified bound well below 1e-8", e)
@@ -458,9 +464,9 @@ func TestEvalIdentityMCReal(t *testing.T) {
 		t.Errorf("quant_error_err = %g, want a positive standard error", se)
 	}
 	// Reference: an independent brute-force simulation (2e5 sequences,
-	// self term included) gave Q_50 = 0.04112 +- 0.00010. THEORY 3 quotes
-	// 0.0440 for this setting, which that simulation does not reproduce;
-	// its L = 500 value (0.0298) is reproduced.
+	// self term included) gave Q_50 = 0.04112 +- 0.00010. The 0.0440 quoted
+	// for this setting in the source reading (docs/MODEL.md §10) is not
+	// reproduced by that simulation; its L = 500 value (0.0298) is.
 	if math.Abs(q-0.04112) > 5*se+5e-4 {
 		t.Errorf("quant_error = %g +- %g, independent simulation gives 0.04112 +- 0.0001 at L = 50", q, se)
 	}
@@ -478,28 +484,28 @@ func TestEvalIdentityMCReal(t *testing.T) {
 func fixturePath(name string) string { return filepath.Join("..", "..", "fixtures", name) }
 
 func TestFixtureContents(t *testing.T) {
-	cases := map[string]spec{
+	one, zero := 1.0, 0
+	cases := map[string]evalspec.Spec{
 		"eval_prototype.json": {
-			layer: layerPrototype, variant: theory.Distance, d: 2, sigma: 1,
-			weights: []float64{0.5, 0.5}, centroids: [][]float64{{3, 0}, {0, 3}}, lambda: 1,
-			heads: [][]float64{{3.0444581, -0.0444581}, {-0.0444581, 3.0444581}},
+			Layer: "prototype", Variant: "distance", D: 2, Sigma: 1,
+			Weights: []float64{0.5, 0.5}, Centroids: [][]float64{{3, 0}, {0, 3}}, Lambda: &one,
+			Heads: [][]float64{{3.0444581, -0.0444581}, {-0.0444581, 3.0444581}},
 		},
 		"eval_identity.json": {
-			layer: layerIdentity, d: 2, sigma: 0.3,
-			weights: []float64{0.5, 0.5}, centroids: [][]float64{{2, 0}, {0, 2}}, lambda: 1, L: 0,
+			Layer: "identity", D: 2, Sigma: 0.3,
+			Weights: []float64{0.5, 0.5}, Centroids: [][]float64{{2, 0}, {0, 2}}, Lambda: &one, L: &zero,
 		},
 	}
 	for name, want := range cases {
-		f, err := os.Open(fixturePath(name))
+		data, err := os.ReadFile(fixturePath(name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := parseSpec(f)
-		f.Close()
+		got, err := evalspec.Decode(data)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if diff := cmp.Diff(want, *got, cmp.AllowUnexported(spec{})); diff != "" {
+		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", name, diff)
 		}
 	}
@@ -519,9 +525,9 @@ func TestFixturePrototype(t *testing.T) {
 				m = runReal(t, "", "-spec", fixturePath("eval_prototype.json"))
 			}
 			checkProtoKeys(t, m)
-			// THEORY 2.4: the measured local minimum, R = 1.765203958662.
+			// docs/MODEL.md §10: the measured local minimum, R = 1.765203958662.
 			if r := num(t, m, "risk"); math.Abs(r-1.765203958662) > 1e-11 {
-				t.Errorf("risk = %.15g, THEORY 2.4 measured 1.765203958662", r)
+				t.Errorf("risk = %.15g, docs/MODEL.md §10 measured 1.765203958662", r)
 			}
 			// The heads are the minimizer rounded to 7 decimals, so the
 			// gradient is of the order of the Hessian times 5e-8.
@@ -538,9 +544,224 @@ func TestFixtureIdentity(t *testing.T) {
 	m := runReal(t, "", "-spec", fixturePath("eval_identity.json"))
 	checkIdentityKeys(t, m)
 	if q := num(t, m, "quant_error"); math.Abs(q-0.028354) > 6e-7 {
-		t.Errorf("quant_error = %.10g, THEORY 3 measured 0.028354", q)
+		t.Errorf("quant_error = %.10g, docs/MODEL.md §10 measured 0.028354", q)
 	}
 	if in := num(t, m, "input_error"); math.Abs(in-0.18) > 1e-15 {
 		t.Errorf("input_error = %.17g, want 0.18", in)
+	}
+}
+
+// ---- JSON Lines.
+
+func TestEvalBatch(t *testing.T) {
+	good := with(protoBase())
+	prettyBytes, err := json.MarshalIndent(protoBase(), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pretty := string(prettyBytes)
+	ans := `{"layer":"prototype","variant":"dot","risk":1.5,"risk_err":1e-15,"grad":[[1,2],[3,4]],"grad_err":0}` + "\n"
+	failing := backend{newRisk: func(theory.Mixture, theory.Prototype) (theory.Objective, error) {
+		return fakeObjective{ev: goodEval(), err: errors.New("no convergence")}, nil
+	}}
+	var r recorder
+	ok := r.backend(goodEval(), numerics.Estimate{})
+	cases := []struct {
+		name       string
+		be         backend
+		args       []string
+		stdin      string
+		code       int
+		stdout     string
+		wantStderr string // substring; "" means stderr must be empty
+	}{
+		{"single spec", ok, nil, good, exitOK, ans, ""},
+		{"pretty-printed single spec", ok, nil, pretty + "\n", exitOK, ans, ""},
+		{"two specs", ok, nil, good + "\n" + good + "\n", exitOK, ans + ans, ""},
+		{"blank lines skipped", ok, nil, "\n" + good + "\n\n\n" + good, exitOK, ans + ans, ""},
+		{"workers 1", ok, []string{"-workers", "1"}, good + "\n" + good + "\n", exitOK, ans + ans, ""},
+		{"bad line in place", ok, []string{"-workers", "3"}, good + "\n" + with(protoBase(), "d", 0) + "\n" + good + "\n", exitUsage,
+			ans + `{"error":"spec: field \"d\": must be an integer in [1, 10000000], got 0","line":2}` + "\n" + ans,
+			"verify eval: 1 of 3 specs rejected, 0 failed (first at line 2)"},
+		{"wrong type", ok, nil, good + "\n{\"layer\":1}\n", exitUsage,
+			ans + `{"error":"spec: field \"layer\": must be a string, got the number 1","line":2}` + "\n",
+			"1 of 2 specs rejected"},
+		{"numerical failure", failing, nil, good + "\n" + good + "\n", exitFailure,
+			`{"error":"numerical failure: risk evaluation: no convergence","line":1}` + "\n" +
+				`{"error":"numerical failure: risk evaluation: no convergence","line":2}` + "\n",
+			"0 of 2 specs rejected, 2 failed (first at line 1)"},
+		{"negative workers", ok, []string{"-workers", "-1"}, good + "\n" + good, exitUsage, "", "-workers"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := runWith(append([]string{"eval"}, tc.args...), strings.NewReader(tc.stdin), &out, &errb, tc.be)
+			if code != tc.code {
+				t.Errorf("code = %d, want %d (stderr %q)", code, tc.code, errb.String())
+			}
+			if diff := cmp.Diff(tc.stdout, out.String()); diff != "" {
+				t.Errorf("stdout (-want +got):\n%s", diff)
+			}
+			if tc.wantStderr == "" {
+				if errb.Len() != 0 {
+					t.Errorf("stderr = %q, want empty", errb.String())
+				}
+				return
+			}
+			assertOneLine(t, errb.String())
+			if !strings.Contains(errb.String(), tc.wantStderr) {
+				t.Errorf("stderr = %q, want %q", errb.String(), tc.wantStderr)
+			}
+		})
+	}
+}
+
+// ---- README examples.
+
+// docExample is one "$ ... verify eval ..." command of a Markdown
+// document and the output printed under it.
+type docExample struct {
+	Line    int    // line number of the command in the document
+	Command string // the command, without "$ "
+	Output  string // the lines after it, each with its newline
+}
+
+// docExamples returns every command of the fenced code blocks of doc that
+// starts with "$ " and runs "verify eval", with the lines that follow it
+// in the block (up to the next "$ " line) as its expected output.
+func docExamples(doc string) []docExample {
+	var (
+		out   []docExample
+		in    bool
+		cur   *docExample
+		flush = func() {
+			if cur != nil {
+				out = append(out, *cur)
+				cur = nil
+			}
+		}
+	)
+	for i, line := range strings.Split(doc, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			flush()
+			in = !in
+			continue
+		}
+		if !in {
+			continue
+		}
+		if cmdText, ok := strings.CutPrefix(line, "$ "); ok {
+			flush()
+			if strings.Contains(cmdText, "verify eval") {
+				cur = &docExample{Line: i + 1, Command: cmdText}
+			}
+			continue
+		}
+		if cur != nil {
+			cur.Output += line + "\n"
+		}
+	}
+	flush()
+	return out
+}
+
+// runDocExample runs a "go run ./cmd/verify eval ..." command in process
+// from the repository root root. It understands the flags of eval and a
+// "< FILE" redirection, and nothing else.
+func runDocExample(root, command string) (code int, stdout, stderr string, err error) {
+	words := strings.Fields(command)
+	i := slices.Index(words, "eval")
+	if len(words) < 3 || words[0] != "go" || words[1] != "run" || i < 0 || !strings.HasSuffix(words[i-1], "cmd/verify") {
+		return 0, "", "", fmt.Errorf("not of the form \"go run ./cmd/verify eval ...\"")
+	}
+	args := []string{"eval"}
+	var stdin io.Reader = strings.NewReader("")
+	rest := words[i+1:]
+	for j := 0; j < len(rest); j++ {
+		switch w := rest[j]; {
+		case w == "<" && j+1 < len(rest):
+			data, err := os.ReadFile(filepath.Join(root, rest[j+1]))
+			if err != nil {
+				return 0, "", "", err
+			}
+			stdin = bytes.NewReader(data)
+			j++
+		case w == "-spec" && j+1 < len(rest):
+			args = append(args, w, filepath.Join(root, rest[j+1]))
+			j++
+		case w == "-workers" && j+1 < len(rest):
+			args = append(args, w, rest[j+1])
+			j++
+		default:
+			return 0, "", "", fmt.Errorf("cannot run %q in process", w)
+		}
+	}
+	var out, errb bytes.Buffer
+	code = run(args, stdin, &out, &errb)
+	return code, out.String(), errb.String(), nil
+}
+
+func TestDocExamplesParser(t *testing.T) {
+	doc := "text\n\n```sh\n$ go run ./cmd/verify eval -spec a.json\n{\"x\":1}\n$ go test ./...\nok\n```\n\n" +
+		"```\n$ go run ./cmd/verify eval < b.jsonl\n{\"y\":2}\n{\"z\":3}\n\n```\n$ go run ./cmd/verify eval outside a block\n"
+	want := []docExample{
+		{Line: 4, Command: "go run ./cmd/verify eval -spec a.json", Output: "{\"x\":1}\n"},
+		{Line: 11, Command: "go run ./cmd/verify eval < b.jsonl", Output: "{\"y\":2}\n{\"z\":3}\n\n"},
+	}
+	if diff := cmp.Diff(want, docExamples(doc)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"go run ./cmd/verify eval -spec a.json | jq .", "verify eval -spec x", "go run ./cmd/verify eval -bogus"} {
+		if _, _, _, err := runDocExample(".", bad); err == nil {
+			t.Errorf("%q: accepted, want an error", bad)
+		}
+	}
+}
+
+// TestREADMEEvalExamples runs every "verify eval" example of README.md and
+// compares its output, byte for byte, with the lines printed under it.
+// The exit status must be 0 unless the output holds an error line.
+func TestREADMEEvalExamples(t *testing.T) {
+	root := filepath.Join("..", "..")
+	doc, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples := docExamples(string(doc))
+	if len(examples) == 0 {
+		t.Fatal("README.md has no \"$ go run ./cmd/verify eval ...\" example in a code block")
+	}
+	for _, ex := range examples {
+		t.Run(fmt.Sprintf("line %d", ex.Line), func(t *testing.T) {
+			code, stdout, stderr, err := runDocExample(root, ex.Command)
+			if err != nil {
+				t.Fatalf("README.md:%d: %q: %v", ex.Line, ex.Command, err)
+			}
+			want := strings.TrimRight(ex.Output, "\n") + "\n"
+			if stdout != want {
+				t.Errorf("README.md:%d: $ %s\noutput differs from the README; the command prints:\n%s(stderr %q)", ex.Line, ex.Command, stdout, stderr)
+			}
+			if hasError := strings.Contains(stdout, `{"error":`); code != exitOK && !hasError || code == exitOK && hasError {
+				t.Errorf("README.md:%d: exit status %d with output %q", ex.Line, code, stdout)
+			}
+		})
+	}
+}
+
+func checkFinite(t *testing.T, v any) {
+	t.Helper()
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			t.Fatalf("non-finite number in output")
+		}
+	case []any:
+		for _, y := range x {
+			checkFinite(t, y)
+		}
+	case map[string]any:
+		for _, y := range x {
+			checkFinite(t, y)
+		}
 	}
 }

@@ -3,19 +3,19 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"strings"
 	"testing"
 
+	"attnclust/evalspec"
 	"attnclust/numerics"
 	"attnclust/theory"
 )
 
 // fuzzBackend is the real risk evaluation (cheap for the small specs a
 // fuzzer writes) with the Monte Carlo estimator replaced by a constant, so
-// that a spec asking for 1e7 sequences does not stall the fuzzer: the
-// target here is the decoder and validator, the numerics have their own
-// fuzz targets.
+// that a spec asking for 1e7 sequences does not stall the fuzzer. The
+// decoder and validator have their own target (evalspec's FuzzEvalSpec);
+// this one is about the command: one spec or JSON Lines.
 func fuzzBackend() backend {
 	be := defaultBackend()
 	be.quantMC = func(theory.Mixture, float64, int, int, uint64) (numerics.Estimate, error) {
@@ -24,64 +24,67 @@ func fuzzBackend() backend {
 	return be
 }
 
-// FuzzEvalSpec feeds arbitrary bytes to `verify eval`: it never panics,
-// exits 0, 1 or 2, writes exactly one line on stderr when it fails and one
-// JSON object of finite numbers on stdout when it succeeds.
-func FuzzEvalSpec(f *testing.F) {
+// FuzzEvalInput feeds arbitrary bytes to "verify eval": it never panics
+// and exits 0, 1 or 2. A single spec gives one JSON object on stdout (exit
+// 0) or one line on stderr and nothing on stdout. JSON Lines give one
+// JSON object per non-blank line on stdout, and one stderr line exactly
+// when the exit status is not 0.
+func FuzzEvalInput(f *testing.F) {
+	p := `{"layer":"prototype","variant":"distance","d":2,"sigma":1,"weights":[0.5,0.5],"centroids":[[3,0],[0,3]],"lambda":1,"heads":[[3.04,-0.04],[-0.04,3.04]]}`
+	i := `{"layer":"identity","d":2,"sigma":0.3,"weights":[0.5,0.5],"centroids":[[2,0],[0,2]],"lambda":1,"L":50,"samples":100,"seed":7}`
 	for _, s := range []string{
-		`{"layer":"prototype","variant":"distance","d":2,"sigma":1,"weights":[0.5,0.5],"centroids":[[3,0],[0,3]],"lambda":1,"heads":[[3.04,-0.04],[-0.04,3.04]]}`,
-		`{"layer":"prototype","variant":"hardmax","d":1,"sigma":0.5,"weights":[0.2,0.8],"centroids":[[1],[-1]],"heads":[[1],[-1]]}`,
-		`{"layer":"identity","d":2,"sigma":0.3,"weights":[0.5,0.5],"centroids":[[2,0],[0,2]],"lambda":1,"L":0}`,
-		`{"layer":"identity","d":2,"sigma":0.3,"weights":[0.5,0.5],"centroids":[[2,0],[0,2]],"lambda":1,"L":50,"samples":100,"seed":7}`,
-		`{"layer":"prototype","d":2}`,
-		`{"layer":"prototype","variant":"dot","d":2,"sigma":1e999}`,
-		`[1,2,3]`,
-		``,
-		`{"layer":"prototype","variant":"dot","d":2,"sigma":1,"weights":[0.5,0.5],"centroids":[[3,0],[0,3]],"lambda":1,"heads":[[1,1],[1,1]],"extra":1}`,
+		p, i, "", "\n\n", "[1,2,3]", p + p,
+		p + "\n" + i + "\n",
+		p + "\r\n\r\n" + i,
+		i + "\n{\n" + `"layer":"identity"` + "\n}\n",
+		"{\n" + strings.TrimPrefix(p, "{") + "\n",
+		"1\n2\n",
+		p + "\nnull\n" + `{"layer":"prototype","d":2}` + "\n",
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, spec []byte) {
+	f.Fuzz(func(t *testing.T, input []byte) {
+		batch, _, err := evalspec.Sniff(bytes.NewReader(input))
+		if err != nil {
+			t.Fatal(err)
+		}
 		var stdout, stderr bytes.Buffer
-		code := runWith([]string{"eval"}, bytes.NewReader(spec), &stdout, &stderr, fuzzBackend())
+		code := runWith([]string{"eval", "-workers", "2"}, bytes.NewReader(input), &stdout, &stderr, fuzzBackend())
 		msg := stderr.String()
 		if strings.Contains(msg, "internal error") {
-			t.Fatalf("panic recovered on %q: %s", spec, msg)
+			t.Fatalf("panic recovered on %q: %s", input, msg)
 		}
-		switch code {
-		case 0:
-			var out map[string]any
-			if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-				t.Fatalf("exit 0 with invalid JSON %q: %v", stdout.String(), err)
-			}
-			checkFinite(t, out)
-		case 1, 2:
-			if strings.Count(msg, "\n") != 1 || !strings.HasSuffix(msg, "\n") {
-				t.Fatalf("exit %d: want exactly one stderr line, got %q", code, msg)
-			}
-			if stdout.Len() != 0 {
-				t.Fatalf("exit %d with output %q", code, stdout.String())
-			}
-		default:
+		if code != exitOK && code != exitFailure && code != exitUsage {
 			t.Fatalf("exit code %d", code)
 		}
+		oneStderrLine := strings.Count(msg, "\n") == 1 && strings.HasSuffix(msg, "\n")
+		if (code == exitOK) == oneStderrLine || code == exitOK && msg != "" {
+			t.Fatalf("exit %d with stderr %q", code, msg)
+		}
+		lines := strings.SplitAfter(stdout.String(), "\n")
+		if lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		want := 0
+		switch {
+		case batch:
+			for _, l := range bytes.Split(input, []byte("\n")) {
+				if len(bytes.TrimSpace(l)) > 0 {
+					want++
+				}
+			}
+		case code == exitOK:
+			want = 1
+		}
+		if len(lines) != want {
+			t.Fatalf("batch %v, exit %d: %d output lines, want %d: %q", batch, code, len(lines), want, stdout.String())
+		}
+		for _, l := range lines {
+			var out map[string]any
+			if !strings.HasSuffix(l, "\n") || json.Unmarshal([]byte(l), &out) != nil {
+				t.Fatalf("output line %q is not one JSON object", l)
+			}
+			checkFinite(t, out)
+		}
 	})
-}
-
-func checkFinite(t *testing.T, v any) {
-	t.Helper()
-	switch x := v.(type) {
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			t.Fatalf("non-finite number in output")
-		}
-	case []any:
-		for _, y := range x {
-			checkFinite(t, y)
-		}
-	case map[string]any:
-		for _, y := range x {
-			checkFinite(t, y)
-		}
-	}
 }

@@ -1,0 +1,44 @@
+// Package evalspec is the eval spec contract of attnclust: one JSON object
+// that names a two-component isotropic Gaussian mixture (docs/MODEL.md
+// §1), a layer (the prototype attention layer of docs/MODEL.md §2 or the
+// in-context identity layer of §6) and a point, and asks for the
+// population risk and its gradient there, or for the quantization error.
+// Every counterexample of a report carries such a spec, and "verify eval"
+// answers it.
+//
+// The package decodes a spec strictly (Decode), checks one built in Go
+// (Spec.Validate), writes one (Encode), and evaluates it (Evaluate, with
+// certified error bounds from package numerics). Rejections are
+// *FieldError values that name the field; evaluation failures are
+// *NumericalError values. EvaluateLines answers many specs given as JSON
+// Lines, in parallel, in input order; Sniff tells one spec from JSON
+// Lines. Usage is the contract in words.
+//
+// The number of components K is the length of the weights; centroids
+// and heads have one vector per component. Only K = 2 is implemented (see
+// Components); the rules are otherwise written for any K.
+package evalspec
+
+// Usage documents the spec contract, its caps and the output, for command
+// help texts.
+const Usage = `eval spec: one JSON object with the fields
+  layer      "prototype" or "identity"                          (required)
+  d          integer token dimension, 1 <= d <= 1e7             (required)
+  sigma      noise standard deviation, 1e-150 <= sigma <= 1e150 (required)
+  weights    2 mixing weights, each > 0, summing to 1 within 1e-12 (required)
+  centroids  2 vectors of length d, |entries| <= 1e150         (required)
+  lambda     inverse temperature, 0 <= lambda <= 1e150
+             (required; optional and ignored for variant "hardmax")
+  prototype only:
+    variant  "dot", "distance" or "hardmax"                     (required)
+    heads    2 vectors of length d, |entries| <= 1e150         (required)
+  identity only:
+    L        sequence length, integer 0 <= L <= 1e6; 0 means L -> infinity (required)
+    samples  Monte Carlo sequences, integer 1 <= samples <= 1e7 (required iff L > 0)
+    seed     random seed, integer 0 <= seed < 2^64              (required iff L > 0)
+  work cap: samples * L * d <= 2e10.
+  Integers are written without fraction or exponent; unknown, duplicate or
+  inapplicable fields are rejected; nothing may follow the object.
+output (prototype): {"layer","variant","risk","risk_err","grad","grad_err"}
+output (identity):  {"layer","quant_error","quant_error_err","input_error"}
+`
