@@ -60,13 +60,13 @@ lambda sigma^2 Delta^2 >= 13.21 (§8.1) and, for the dot variant, equal
 centroid norms (§8.2). Measured boundaries are reported, not assumed.
 
 **Search.** Newton's method for the nearest nondegenerate critical point of
-any index is started from 8 points: the centroids, the hardmax critical
-point of §5.2 (equal weights), both heads moved sigma/4 outward and inward
-along the centroid axis, both heads shifted by sigma/4 along a direction
-orthogonal to it, and two random perturbations of size sigma/4. It works on
-the centroids' span plus one orthogonal direction, which is exact by
-rotation invariance and shows every distinct Hessian eigenvalue (§4).
-Points reached from several starts are merged. Each point is certified: the
+any index is started from 7 points: the centroids, the hardmax critical
+point of §5.2 (equal weights), both heads translated by sigma/4 along the
+centroid axis (both ways), one head lengthened and the other shortened by
+sigma/4 (both ways: dot scores favour the longer head, §8.2), and one random
+perturbation of size sigma/4. It works on the centroids' span plus one
+orthogonal direction, which is exact by rotation invariance and shows every
+distinct Hessian eigenvalue (§4). Points reached from several starts are merged. Each point is certified: the
 gradient norm with its rigorous bound, and every Hessian eigenvalue with
 the differenced Hessian's error (a Richardson estimate, so the index and
 the location bound are *estimated*, not proven: §9). The location bound
@@ -100,7 +100,9 @@ nearest to the centroids; C2 and C3 are about the same point.
   length scale (sigma + ||mu*_1|| + ||mu*_2||) it is at the rounding level
   of the integrals and the check is INCONCLUSIVE, whatever its bound says.
 - dist-decay-separation (claim): the distance of theta^ to theta* decreases
-  from Delta to 1.5 Delta (theta^ found by the same search at both).
+  from Delta to 1.5 Delta (at 1.5 Delta, theta^ is continued by Newton from
+  the centroids and from theta^'s offsets, or found by the full search when
+  neither gives a minimizer).
 - dist-decay-lambda (map, not asserted: the paper says nothing about the
   temperature): the distance decreases from lambda sigma^2 to 2 lambda
   sigma^2. It does not always: at large Delta it first grows with lambda,
@@ -174,11 +176,11 @@ func (c C1) Check(env Env, r Regime) []Result {
 	if err == nil && m.crit.Minimizer() {
 		rs := r
 		rs.Separation *= 1.5
-		out = append(out, c.decay(env, r, m, rs, id+".dist-decay-separation", "distance/sigma at 1.5 Delta", RoleClaim))
+		out = append(out, c.decay(env, r, mix.Centroids, m, rs, id+".dist-decay-separation", "distance/sigma at 1.5 Delta", RoleClaim))
 		if !r.Hardmax() {
 			rl := r
 			rl.LambdaSigma2 *= 2
-			out = append(out, c.decay(env, r, m, rl, id+".dist-decay-lambda", "distance/sigma at 2 lambda", RoleMap))
+			out = append(out, c.decay(env, r, mix.Centroids, m, rl, id+".dist-decay-lambda", "distance/sigma at 2 lambda", RoleMap))
 		}
 	} else {
 		why := "no certified strict minimizer near the centroids (see C1.minimizer)"
@@ -326,11 +328,11 @@ func (c C1) gradDecay(env Env, r Regime) Result {
 	return c1Set(res, RoleClaim, KindCertified)
 }
 
-// decay compares the distance of theta^ on r with that on the ladder
-// regime rr (found by the same search).
-func (c C1) decay(env Env, r Regime, m minimizer, rr Regime, check, name string, role Role) Result {
+// decay compares the distance of theta^ on r (centroids base) with that
+// of the minimizer continued from it on the ladder regime rr.
+func (c C1) decay(env Env, r Regime, base [][]float64, m minimizer, rr Regime, check, name string, role Role) Result {
 	id := c.ID()
-	m2, err := findMinimizer(env, rr, nil)
+	m2, err := continueMinimizer(env, rr, base, m)
 	switch {
 	case err != nil:
 		return c1Set(inconclusive(id, check, r, "on the ladder (%s): %v", rr, err), role, KindEstimated)

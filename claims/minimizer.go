@@ -223,12 +223,15 @@ type searchStart struct {
 
 // searchStarts returns the starts of the search on mix: the centroids;
 // the hardmax closed-form critical point (equal weights only); both heads
-// moved outward and inward along the centroid axis u; both heads shifted
-// by +-s along a unit vector v orthogonal to u (in the centroids' plane
-// when it is two-dimensional: towards or away from the origin for small
-// angles); and two random perturbations of each head of norm s in the
-// centroids' span plus one orthogonal direction (deterministic from seed).
-// s = c13StartShift sigma.
+// translated together by +-s along the centroid axis u; one head
+// lengthened and the other shortened by s (both ways); and one random
+// perturbation of each head of norm s in the centroids' span plus one
+// orthogonal direction (deterministic from seed). s = c13StartShift sigma.
+// With equal weights the reflection exchanging the centroids can leave the
+// risk unchanged; the centroids and the hardmax point are symmetric under
+// it, so Newton from them stays on its symmetric set, while the other
+// starts break the symmetry and can reach a pair of mirror-image minimizers
+// next to a symmetric saddle (named regime small-angle-dot).
 func searchStarts(mix theory.Mixture, seed uint64) ([]searchStart, error) {
 	p, err := mix.Pair()
 	if err != nil {
@@ -245,38 +248,38 @@ func searchStarts(mix theory.Mixture, seed uint64) ([]searchStart, error) {
 	if hc, _, err := theory.HardmaxCritical(mix); err == nil {
 		out = append(out, searchStart{"the hardmax critical point", hc})
 	}
-	out = append(out, shifted("outward along the centroid axis", s, -s, p.U),
-		shifted("inward along the centroid axis", -s, s, p.U))
-	// v: the basis vector of the centroids' span (plus one orthogonal
-	// direction) farthest from u, orthogonalized against u
-	basis := numerics.CentroidBasis(mix)
-	var v []float64
-	best := -1.0
-	for _, b := range basis {
-		w := append([]float64(nil), b...)
-		theory.AddScaled(w, -theory.Inner(w, p.U), p.U)
-		if n := theory.Norm(w); n > best {
-			best, v = n, w
-		}
-	}
-	if best > 1e-8 {
-		theory.Scale(1/best, v)
-		out = append(out, shifted("both heads shifted along +v", s, s, v), shifted("both heads shifted along -v", -s, -s, v))
-	}
-	rng := rand.New(rand.NewPCG(mix64(seed, 0xC1), mix64(seed, 0xC1A)))
-	for i := range 2 {
+	out = append(out, shifted("both heads translated along +u", s, s, p.U),
+		shifted("both heads translated along -u", -s, -s, p.U))
+	// one head lengthened and the other shortened by s along their own
+	// directions, and the reverse: dot scores favour the longer head
+	// (docs/MODEL.md §8.2), which can break the symmetry this way
+	for _, sgn := range []float64{1, -1} {
 		h := theory.Clone(mix.Centroids)
-		for k := range h {
-			w := make([]float64, len(h[k]))
-			for _, b := range basis {
-				theory.AddScaled(w, rng.NormFloat64(), b)
-			}
-			if n := theory.Norm(w); n > 0 {
-				theory.AddScaled(h[k], s/n, w)
-			}
+		n0, n1 := theory.Norm(h[0]), theory.Norm(h[1])
+		if n0 == 0 || n1 == 0 {
+			break
 		}
-		out = append(out, searchStart{fmt.Sprintf("random perturbation %d", i+1), h})
+		theory.AddScaled(h[0], sgn*s/n0, mix.Centroids[0])
+		theory.AddScaled(h[1], -sgn*s/n1, mix.Centroids[1])
+		name := "head 1 lengthened and head 2 shortened"
+		if sgn < 0 {
+			name = "head 1 shortened and head 2 lengthened"
+		}
+		out = append(out, searchStart{name, h})
 	}
+	basis := numerics.CentroidBasis(mix)
+	rng := rand.New(rand.NewPCG(mix64(seed, 0xC1), mix64(seed, 0xC1A)))
+	h := theory.Clone(mix.Centroids)
+	for k := range h {
+		w := make([]float64, len(h[k]))
+		for _, b := range basis {
+			theory.AddScaled(w, rng.NormFloat64(), b)
+		}
+		if n := theory.Norm(w); n > 0 {
+			theory.AddScaled(h[k], s/n, w)
+		}
+	}
+	out = append(out, searchStart{"a random perturbation", h})
 	return out, nil
 }
 
@@ -450,4 +453,43 @@ func (s search) theta() (minimizer, error) {
 	p := s.points[0]
 	note := fmt.Sprintf("no certified strict minimizer found from %d starts; theta^ is the critical point nearest to the centroids, a %s", s.starts, p.index())
 	return minimizer{heads: p.heads, crit: p.crit, dist: p.dist, distErr: p.distErr, note: note}, nil
+}
+
+// continueMinimizer returns theta^ on the ladder regime rr, continued from
+// theta^ = m on the base regime whose centroids are base: Newton from rr's
+// centroids and from rr's centroids plus theta^'s offsets (mu^_h - mu*_h),
+// keeping the certified strict minimizer nearest to rr's centroids. When
+// neither start gives one, it falls back to the full search
+// (findMinimizer). Two starts instead of the search's seven keep the
+// ladders of C1 cheap; the fallback keeps the answer the same as the
+// search's whenever continuation does not find a minimizer.
+func continueMinimizer(env Env, rr Regime, base [][]float64, m minimizer) (minimizer, error) {
+	mix, _, obj, err := env.objective(rr)
+	if err != nil {
+		return minimizer{}, err
+	}
+	shifted := theory.Clone(mix.Centroids)
+	for h := range shifted {
+		theory.AddScaled(shifted[h], 1, m.heads[h])
+		theory.AddScaled(shifted[h], -1, base[h])
+	}
+	var best *minimizer
+	for _, st := range [][][]float64{theory.Clone(mix.Centroids), shifted} {
+		crit, heads, err := criticalNear(obj, mix, st)
+		if err != nil || !crit.Minimizer() {
+			continue
+		}
+		c := minimizer{heads: heads, crit: crit, distErr: locErr(crit) / rr.Sigma,
+			note: "theta^ continued along the ladder (Newton from the centroids and from the base minimizer's offsets)"}
+		for h := range heads {
+			c.dist = math.Max(c.dist, theory.Dist(heads[h], mix.Centroids[h])/rr.Sigma)
+		}
+		if best == nil || c.dist < best.dist {
+			best = &c
+		}
+	}
+	if best != nil {
+		return *best, nil
+	}
+	return findMinimizer(env, rr, nil)
 }
