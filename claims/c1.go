@@ -99,6 +99,10 @@ nearest to the centroids; C2 and C3 are about the same point.
   bounds. When a gradient on the ladder is below 1e-14 of the problem's
   length scale (sigma + ||mu*_1|| + ||mu*_2||) it is at the rounding level
   of the integrals and the check is INCONCLUSIVE, whatever its bound says.
+  The gradient's outward component along the centroid axis is reported at
+  each rung: where it changes sign, the gradient passes near 0 and the
+  decrease fails (a finding: at moderate lambda sigma^2 the minimizer's
+  offset from the centroids changes sign as Delta grows).
 - dist-decay-separation (claim): the distance of theta^ to theta* decreases
   from Delta to 1.5 Delta (at 1.5 Delta, theta^ is continued by Newton from
   the centroids and from theta^'s offsets, or found by the full search when
@@ -291,11 +295,16 @@ func (c C1) minimizerResult(r Regime, mix theory.Mixture, l theory.Prototype, s 
 }
 
 // gradDecay builds C1.grad-decay: the gradient at the true centroids
-// along the ladder Delta, Delta + 1, Delta + 2.
+// along the ladder Delta, Delta + 1, Delta + 2. It also reports the
+// gradient's outward component along the centroid axis,
+// <grad_1 R, u> - <grad_2 R, u>, at each rung: when it changes sign
+// (certified) between two rungs, the gradient passes near 0 there (the
+// minimizer's offset from the centroids changes sign, docs/MODEL.md §7.2),
+// and the note says so.
 func (c C1) gradDecay(env Env, r Regime) Result {
 	id := c.ID()
 	check := id + ".grad-decay"
-	var grads []float64
+	var grads, axial, axialErr []float64
 	gerr := 0.0
 	var vals []Quantity
 	rounding := ""
@@ -310,22 +319,47 @@ func (c C1) gradDecay(env Env, r Regime) Result {
 		if err != nil {
 			return c1Set(inconclusive(id, check, r, "%v", err), RoleClaim, KindCertified)
 		}
+		p, err := mx.Pair()
+		if err != nil {
+			return c1Set(inconclusive(id, check, r, "%v", err), RoleClaim, KindCertified)
+		}
 		g := math.Hypot(theory.Norm(ev.Grad[0]), theory.Norm(ev.Grad[1])) / r.Sigma
 		scale := (mx.Sigma + theory.Norm(mx.Centroids[0]) + theory.Norm(mx.Centroids[1])) / r.Sigma
 		if g < c1RoundingRel*scale && rounding == "" {
 			rounding = fmt.Sprintf("the gradient at Delta = %.3g is %.3g sigma, below the rounding level %.0g of the problem's scale (%.3g sigma): its decrease is not resolved", rr.Separation, g, c1RoundingRel, scale)
 		}
+		// |<g_1 - g_2, u>| <= ||g_1|| + ||g_2|| errors <= sqrt2 GradErr
+		// (stacked norm), plus the rounding of two inner products
+		ax := (theory.Inner(ev.Grad[0], p.U) - theory.Inner(ev.Grad[1], p.U)) / r.Sigma
+		axErr := math.Sqrt2*ev.GradErr/r.Sigma + float64(4*len(p.U)+4)*0x1p-52*g
 		grads = append(grads, g)
+		axial, axialErr = append(axial, ax), append(axialErr, axErr)
 		gerr += ev.GradErr / r.Sigma
 		vals = append(vals, Quantity{fmt.Sprintf("grad(Delta + %d)/sigma", k), g, ev.GradErr / r.Sigma})
+	}
+	for k := range 3 {
+		vals = append(vals, Quantity{fmt.Sprintf("outward axial component at Delta + %d, /sigma", k), axial[k], axialErr[k]})
 	}
 	margin := math.Min(grads[0]-grads[1], grads[1]-grads[2])
 	res := result(id, check, r, margin, gerr, "sigma", vals...)
 	if rounding != "" {
 		res.Verdict = Inconclusive
 		res.Note = rounding
+	} else if k := c1SignChange(axial, axialErr); k >= 0 {
+		res.Note = fmt.Sprintf("the gradient's outward component along the centroid axis changes sign between Delta + %d and Delta + %d (certified): the centroids' offset from the minimizer changes sign there and the gradient passes near 0", k, k+1)
 	}
 	return c1Set(res, RoleClaim, KindCertified)
+}
+
+// c1SignChange returns the first k at which xs[k] and xs[k+1] have
+// certified opposite signs (|x| > err for both), or -1.
+func c1SignChange(xs, errs []float64) int {
+	for k := 0; k+1 < len(xs); k++ {
+		if math.Abs(xs[k]) > errs[k] && math.Abs(xs[k+1]) > errs[k+1] && (xs[k] > 0) != (xs[k+1] > 0) {
+			return k
+		}
+	}
+	return -1
 }
 
 // decay compares the distance of theta^ on r (centroids base) with that
