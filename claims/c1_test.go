@@ -339,7 +339,8 @@ var (
 //     the ladder (the minimizer's offset changes sign: the gradient at the
 //     centroids passes near 0);
 //   - C2.alignment for the dot variant with centroids at an angle below 90
-//     degrees (a second minimizer or saddle next to theta^);
+//     degrees (far from the origin compared with their separation): the
+//     gradient does not point toward theta^ everywhere in A(0.9);
 //   - C3 small-scale and centroid-scale runs ending on a plateau with a
 //     dead head, beyond the largest R* at which the scheme was seen to hold.
 func c13Finding(res Result) string {

@@ -740,4 +740,3 @@ func (c C2) radius(obj theory.Objective, mix theory.Mixture, r Regime, a c2Ancho
 	}
 	return res
 }
-

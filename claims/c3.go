@@ -615,4 +615,3 @@ func TrainingCurves(env Env, r Regime, runsPerScheme int) ([]Curve, error) {
 	}
 	return out, nil
 }
-
