@@ -13,7 +13,7 @@ import (
 	"attnclust/theory"
 )
 
-// TestC1TheoryDistances reproduces THEORY 2.4's per-head distance of the
+// TestC1TheoryDistances reproduces the reference per-head distance of the
 // minimizer to its centroid against lambda (d = 2, sigma = 1,
 // mu* = (3,0),(0,3), both variants), to the printed digits, and the
 // dot-variant Hessian eigenvalues at lambda = 1.
@@ -22,7 +22,7 @@ func TestC1TheoryDistances(t *testing.T) {
 	cases := []struct {
 		variant string
 		ls      float64
-		want    float64 // THEORY's printed value
+		want    float64 // the reference value (docs/MODEL.md §10)
 		digits  float64 // half a unit of its last printed digit
 	}{
 		{"distance", 0.1, 1.47, 0.005},
@@ -46,7 +46,7 @@ func TestC1TheoryDistances(t *testing.T) {
 			t.Errorf("%s lambda=%g: not a certified minimizer: %s", c.variant, c.ls, m.crit.Reason)
 		}
 		if math.Abs(m.dist-c.want) > c.digits {
-			t.Errorf("%s lambda=%g: distance %.5f, THEORY prints %g", c.variant, c.ls, m.dist, c.want)
+			t.Errorf("%s lambda=%g: distance %.5f, reference %g", c.variant, c.ls, m.dist, c.want)
 		}
 	}
 	r := base
@@ -59,7 +59,7 @@ func TestC1TheoryDistances(t *testing.T) {
 	for i, e := range m.crit.Eigenvalues {
 		// printed to 3 decimals; the Hessian's own error is ~1e-9
 		if math.Abs(e-want[i]) > 0.0005+m.crit.EigErr {
-			t.Errorf("eigenvalue %d = %.5f, THEORY prints %g", i, e, want[i])
+			t.Errorf("eigenvalue %d = %.5f, reference %g", i, e, want[i])
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"attnclust/theory"
 )
 
-// C2 is the claim "gradient alignment" (THEORY 4).
+// C2 is the claim "gradient alignment" (docs/MODEL.md §7.3).
 type C2 struct{}
 
 // C2Radius is the documented radius rho_doc, in units of the half-gap
@@ -22,7 +22,7 @@ const C2Radius = 0.9
 
 // Sample sizes of C2 (Env.Quick selects the smaller ones).
 const (
-	c2Points          = 40 // random points of A(rho_doc), THEORY 2.4's count
+	c2Points          = 40 // random points of A(rho_doc), the original experiment's count (docs/MODEL.md §10)
 	c2PointsQuick     = 12
 	c2RungPoints      = 10 // random points per rung of the radius ladder
 	c2RungPointsQuick = 4

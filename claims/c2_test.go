@@ -39,7 +39,7 @@ func (o c23NegGradObj) Eval(heads [][]float64) (theory.Eval, error) {
 	return ev, nil
 }
 
-// c23Theory24 is THEORY 2.4's measurement setting: d = 3, sigma = 1,
+// c23Theory24 is the reference measurement setting (docs/MODEL.md §10): d = 3, sigma = 1,
 // mu* = (3,0,0), (0,3,0) up to a rotation (orthogonal geometry with
 // Delta = 3 sqrt 2), equal weights.
 func c23Theory24(variant string, ls float64) Regime {
@@ -109,11 +109,11 @@ func TestC2Checks(t *testing.T) {
 	}
 }
 
-// TestC2Theory24 reruns THEORY 2.4's measurement (d = 3, 40 random points
+// TestC2Theory24 reruns the reference measurement (d = 3, 40 random points
 // with rho = 0.9, lambda sigma^2 in {0.1, 0.3, 1, 3}, both softmax
-// variants; THEORY: alignment held at every point) and pins what we find:
+// variants; reference: alignment held at every point) and pins what we find:
 // C2.alignment, C2.alignment-one-head and C2.radius HOLD everywhere
-// (also at lambda sigma^2 = 0.1 and 0.3, outside H2), the sampled minimum
+// (also at lambda sigma^2 = 0.1 and 0.3, outside the a priori hypotheses), the sampled minimum
 // cosine is at least 0.75, and the unrestricted head-by-head statement is
 // refuted by a certified witness with cosine -1.
 func TestC2Theory24(t *testing.T) {

@@ -12,7 +12,8 @@ import (
 	"attnclust/theory"
 )
 
-// C3 is the claim "convergence from admissible initializations" (THEORY 4).
+// C3 is the claim "convergence from admissible initializations"
+// (docs/MODEL.md §7.4).
 type C3 struct{}
 
 // C3Tol is the tolerance, in units of sigma, on the distance between the
@@ -50,7 +51,7 @@ const c3PolishSlack = 4
 // sigma: the gradient has units of length, and the certified decrease
 // stalls near sqrt(RiskErr/step) ~ 3e-7 sigma at d = 64; Newton then
 // polishes the end point. MaxIter = 2000: over 1524 successful runs on
-// random regimes of H3 (within each scheme's hypotheses) the flows took a
+// random regimes of an earlier version of the hypotheses the flows took a
 // median of 22 accepted steps, 47 at the 99th percentile and 751 at most,
 // so 2000 is a generous budget that still bounds the cost of a run that
 // does not converge (~0.2 s at 50 microseconds per evaluation, about two

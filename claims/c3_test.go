@@ -51,12 +51,12 @@ func TestC3Checks(t *testing.T) {
 	}
 }
 
-// TestC3Theory24 reruns THEORY 2.4's descent experiment (d = 3, both
-// softmax variants, lambda sigma^2 in {0.1, 0.3, 1, 3}; THEORY: descent
+// TestC3Theory24 reruns the reference descent experiment (d = 3, both
+// softmax variants, lambda sigma^2 in {0.1, 0.3, 1, 3}; reference: descent
 // from scale-1e-3 starts reached the minimizer in every trial) and pins
 // what we find with the full run counts: every admissible scheme HOLDS
 // (every run ends at theta^, also at lambda sigma^2 = 0.1 and 0.3, outside
-// H3); both-in-one-region starts reach theta^ in 8 of 8 runs (map HOLDS);
+// the a priori hypotheses); both-in-one-region starts reach theta^ in 8 of 8 runs (map HOLDS);
 // equal heads never do (map FAILS) and end at the symmetric saddle
 // (E x, E x).
 func TestC3Theory24(t *testing.T) {
@@ -177,7 +177,7 @@ func TestC3Wilson(t *testing.T) {
 // TestTrainingCurves: the curves are deterministic, cover every scheme,
 // have a strictly decreasing risk (the flow certifies each decrease) and,
 // for the admissible schemes, end with both heads aligned with their
-// centroids as at theta^ (cosine > 0.999 at THEORY 2.4's lambda sigma^2 =
+// centroids as at theta^ (cosine > 0.999 at the reference lambda sigma^2 =
 // 1, where theta^ is 0.063 sigma from the centroids).
 func TestTrainingCurves(t *testing.T) {
 	r := c23Theory24("distance", 1)
