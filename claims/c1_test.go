@@ -328,6 +328,7 @@ func TestC13RolesKinds(t *testing.T) {
 
 var (
 	c13SweepN = flag.Int("c13.sweep", 0, "number of in-hypothesis regimes per claim for TestC13Sweep, checked with the full (not quick) settings; 0 runs the default small sweep")
+	c13Only   = flag.String("c13.only", "", "restrict TestC13Sweep to one claim (C1, C2 or C3)")
 	c13Rapid  = flag.Bool("c13.rapid", false, "run the rapid property tests of C1, C2 and C3 (TestC1Property, ...), which shrink a failing regime; slow (-rapid.checks regimes per claim)")
 )
 
@@ -363,13 +364,17 @@ func c13Finding(res Result) string {
 // counts, the findings and the worst distance of theta^ to the centroids.
 // Default: 6 regimes per claim with the quick settings. The measured
 // items of the hypotheses come from
-// go test ./claims -run TestC13Sweep -c13.sweep=300 -v -timeout 60m.
+// go test ./claims -run TestC13Sweep -c13.sweep=300 -c13.only=C1 -v -timeout 60m
+// (and likewise C2, C3 with 200 regimes).
 func TestC13Sweep(t *testing.T) {
 	n, env := 6, Env{Quick: true}
 	if *c13SweepN > 0 {
 		n, env = *c13SweepN, Env{}
 	}
 	for ci, c := range c13Claims() {
+		if *c13Only != "" && c.ID() != *c13Only {
+			continue
+		}
 		g := c.InHypothesesGenerator()
 		var jobs []Job
 		for i := range n {
