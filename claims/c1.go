@@ -135,10 +135,14 @@ func (C1) InHypotheses(r Regime) bool { return c13InHypotheses(r) }
 // items shared with C2 and C3, then what the suite measured.
 func (C1) Hypotheses() []Hypothesis {
 	return append(c13Hypotheses(),
-		Hypothesis{Text: "Worst distance of theta^ to the centroids inside the a priori hypotheses: 0.072 sigma over 300 random regimes (next to the radius sigma/2, which was not chosen from it; an earlier statement's sigma/2 came after measuring 0.46 sigma at Delta = 4).",
-			Provenance: Measured, Ref: "go test ./claims -run TestC1MeasuredWorstDistance -v"},
-		Hypothesis{Text: "Dot variant, centroids at a small angle (far from the origin compared with their separation): the critical point next to the centroids can be a saddle, with a strict minimizer nearby; both are listed.",
-			Provenance: Measured, Ref: "named regime small-angle-dot: go run ./cmd/verify -claims C1"},
+		Hypothesis{Text: "Over 300 regimes drawn inside the a priori hypotheses, a certified strict minimizer lay within the radius on all 300; the worst distance of theta^ to the centroids was 0.30 sigma (Delta = 6.03, pi_1 = 0.218, lambda sigma^2 = 0.368, at the edge of the resolution hypothesis). The radius sigma/2 was not chosen from it (an earlier statement's sigma/2 came after measuring 0.46 sigma at Delta = 4).",
+			Provenance: Measured, Ref: "go test ./claims -run TestC13Sweep -c13.sweep=300 -c13.only=C1 -v -timeout 60m"},
+		Hypothesis{Text: "The gradient at the centroids is not monotone in Delta at moderate lambda sigma^2: it passes near 0 where the minimizer's offset from the centroids changes sign (2 of the 300 regimes; e.g. distance variant, lambda sigma^2 = 0.457, Delta = 6 and 7), so the gradient-decay check fails there.",
+			Provenance: Measured, Ref: "go test ./claims -run TestC1GradDecaySignChange -v"},
+		Hypothesis{Text: "The distance of theta^ to the centroids is not monotone in the temperature (mapped: it grew from lambda sigma^2 to 2 lambda sigma^2 on 8 of the 206 softmax regimes of the same sweep).",
+			Provenance: Measured, Ref: "go test ./claims -run TestC13Sweep -c13.sweep=300 -c13.only=C1 -v -timeout 60m"},
+		Hypothesis{Text: "Dot variant, centroids at a small angle (far from the origin compared with their separation): the critical point next to the centroids can be a saddle, with a pair of mirror-image strict minimizers nearby; all are listed.",
+			Provenance: Measured, Ref: "named regime small-angle-dot: go test ./claims -run TestC1SearchSmallAngleDot -v"},
 		Hypothesis{Text: "The separation above which every claim check holds, per variant, geometry, weight and temperature.",
 			Provenance: Measured, Ref: "go run ./cmd/verify (thresholds table)"},
 	)
