@@ -13,7 +13,7 @@ import (
 	"attnclust/theory"
 )
 
-// C2 is the claim "gradient alignment" (THEORY 4).
+// C2 is the claim "gradient alignment" (docs/MODEL.md §7.3).
 type C2 struct{}
 
 // C2Radius is the documented radius rho_doc, in units of the half-gap
@@ -22,7 +22,7 @@ const C2Radius = 0.9
 
 // Sample sizes of C2 (Env.Quick selects the smaller ones).
 const (
-	c2Points          = 40 // random points of A(rho_doc), THEORY 2.4's count
+	c2Points          = 40 // random points of A(rho_doc), the original experiment's count (docs/MODEL.md §10)
 	c2PointsQuick     = 12
 	c2RungPoints      = 10 // random points per rung of the radius ladder
 	c2RungPointsQuick = 4
@@ -45,36 +45,26 @@ func (C2) Title() string {
 
 // Statement is the precise statement.
 func (C2) Statement() string {
-	return `**Setting.** As in C1: theta^ = (mu^_1, mu^_2) is the critical point reached by
-damped Newton from the true centroids theta* (on the centroids' plane plus
-one orthogonal direction, exact by rotation invariance). delta =
+	return `**Setting.** As in C1 (docs/MODEL.md §7.3): theta^ = (mu^_1, mu^_2) is the
+certified strict minimizer nearest to the true centroids theta* found by
+C1's search (when the search finds none, the critical point nearest to
+the centroids, and alignment is then tested against it). delta =
 ||mu*_1 - mu*_2||/2 is the half-gap. The admissible set of radius rho is the
 product of balls
 
     A(rho) = { theta = (mu_1, mu_2) : ||mu_h - mu*_h|| <= rho delta, h = 1, 2 }
 
 in the full dimension d. For rho < 1 each ball lies inside its centroid's
-Voronoi cell, so the heads are in different regions.
+Voronoi cell, so the heads are in different regions (§8.5); rho = 0.9 is
+the statement's choice, the sampling radius of the original experiment.
 
-**Hypotheses (H2).** Delta >= 3; lambda sigma^2 >= 1 or hardmax; pi1 in
-[0.2, 0.8]; for the dot variant, equal centroid norms at an angle of at
-least 90 degrees (orthogonal, antipodal, or angle >= pi/2). These are C1's
-hypotheses (H1) with Delta >= 3 instead of 4: C2 needs theta^ to be a
-certified minimizer, not to lie within sigma/2 of the centroids. Why these
-bounds (measured at rho = 0.9, 40 points, d in {2, 5, 30}, pi1 in
-{0.2, 0.5, 0.8}, every geometry): with lambda sigma^2 = 1 sampled alignment
-held down to Delta = 1 (dot) and 1.5 (distance), with lambda sigma^2 = 0.5
-from Delta = 2, with 0.3 only from Delta = 3; below, theta^ turns into a
-saddle or the alignment fails with cosines down to -1. Hardmax held down to
-Delta = 1. The dot variant with a small angle between the centroids fails,
-as in C1 (angle 0.8 rad, Delta = 4: minimum cosine 0.01 at lambda sigma^2 =
-1 and -0.1 at 10; angle 0.6 rad, Delta = 12: -0.67). Delta >= 3 with
-lambda sigma^2 >= 1 leaves a margin of a factor 2 in Delta over the first
-failures. theta^ must be certified: Newton converged and every
-Hessian eigenvalue is away from 0 beyond its error, else every check is
+**Hypotheses.** C1's a priori hypotheses (the same convention for C1, C2 and
+C3; listed with provenance in the hypotheses table). theta^ must be a
+certified nondegenerate critical point (gradient within its bound, every
+Hessian eigenvalue away from 0 beyond its error), else every check is
 INCONCLUSIVE. Its location error (stacked over heads) is
-loc = (||grad|| + GradErr)/(min_i |eig_i| - EigErr) (the Newton-Kantorovich
-bound of C1, with min |eig| so that it also covers saddles).
+loc = (||grad|| + its bound)/(smallest |eigenvalue| - its error), an
+estimate since the eigenvalue error is (§9).
 
 **What is checked, and how far it goes.** Each alignment check is a
 *sampled* check of a universally quantified statement: HOLDS means that no
@@ -82,104 +72,79 @@ violation was found at the sampled points (deterministic from the regime's
 seed), each certified, not that the inequality was proved on all of A(rho).
 Points are drawn uniformly in the product of balls: head h is
 mu*_h + rho delta U^(1/d) times a uniform random direction of R^d (U uniform
-in [0, 1]). At each point the model's gradient g = grad R(theta) is
-evaluated with its error bound GradErr. Margins are cosines
-(dimensionless): an inner product is positive iff the cosine is. Error of
-one cosine: 2 GradErr/||g|| + 2 loc/||theta - theta^|| (a normalized
-vector moves by at most twice the relative error of the vector) plus
-rounding; the error of a minimum over points is max_i(err_i - cos_i) +
-min_i cos_i, which bounds |computed min - exact min|. A point at which g
-or theta - theta^ is within its error of 0 has an undetermined sign, and
-the check is then INCONCLUSIVE.
+in [0, 1]). At each point the gradient g = grad R(theta) is evaluated with
+its rigorous bound. Margins are cosines (dimensionless): an inner product is
+positive iff the cosine is. Error of one cosine: twice the relative error
+of g plus twice that of theta - theta^ (a normalized vector moves by at
+most twice the relative error of the vector) plus rounding; the error of a
+minimum over points bounds |computed minimum - exact minimum|. A point at
+which g or theta - theta^ is within its error of 0 has an undetermined
+sign, and the check is then INCONCLUSIVE.
 
 **Checks.**
-- ` + "`C2.alignment`" + ` (asserted): <grad R(theta), theta - theta^> > 0 at N = 40 random
-  points of A(0.9) (12 with Env.Quick). margin = min over points of
-  cos(grad R(theta), theta - theta^). If theta^ is a certified saddle or
-  maximum (a Hessian eigenvalue negative beyond its error) the statement is
-  false near theta^: along a negative-curvature direction w,
-  <grad R(theta^ + e w), e w> = e^2 <H w, w> + O(e^3) < 0. The check then adds
-  that witness point (w from the Hessian on the centroids' plane plus one
-  orthogonal direction, e halved until the sign is certified), so a
-  sign-flipped gradient FAILS with a cosine of -1. Why rho = 0.9: THEORY
-  2.4 measured alignment at 40 random points with rho = 0.9, and rho < 1 is
-  necessary for equal weights (see ` + "`C2.radius`" + `). Measured inside H2 (301 random
-  regimes with 40 points each, and a grid at Delta = 3 and 4 over every
-  geometry, pi1 in {0.2, 0.5, 0.8} and d in {2, 5, 30}): no violation; the
-  minimum cosine was 0.66 (Delta = 3.6, pi1 = 0.8) and at least 0.8 for
-  Delta >= 8.
-- ` + "`C2.alignment-one-head`" + ` (asserted): head by head with the other head held at
-  its optimum: for h = 1, 2 and the same random points,
-  <grad_h R(theta), mu_h - mu^_h> > 0 at theta = (mu_h, mu^_k) (k the other
-  head; mu^_k is the computed theta^, within loc ~ 1e-12 sigma of the
-  exact one). margin = min over points and heads of
-  cos(grad_h R, mu_h - mu^_h). Measured inside H2: at least 0.94 over
-  the same 301 regimes (0.98 at THEORY 2.4's setting, lambda sigma^2 = 1).
-- ` + "`C2.alignment-per-head`" + ` (mapped, never asserted): head by head with both heads
-  moving: <grad_h R(theta), mu_h - mu^_h> > 0 for h = 1, 2 at the random
-  points of A(0.9). This reading of "head by head" is **false** as a
-  universal statement whenever the cross-Hessian block d^2R/dmu_1 dmu_2 at
-  theta^ is nonzero, which it is at every finite separation (it decays like
-  the overlap of the components, but does not vanish): take head k
-  displaced by v and head h at mu^_h - e g/||g||, g = grad_h R(mu^_h,
-  mu^_k + v) != 0; then <grad_h R, mu_h - mu^_h> = -e ||g|| + O(e^2) < 0.
-  Random points find violations when one head is much closer to its target
-  than the other (distance ratio below about 0.2 at Delta = 4, d = 2,
-  pi1 = 1/2), and with unequal weights even at balanced points (pi1 = 0.2,
-  Delta = 6.2: cosine -0.84 at a ratio of 0.99); at THEORY 2.4's setting the
-  random points give -0.44 (dot) and -0.54 (distance) at lambda sigma^2 =
-  0.1. The check reports the sampled minimum cosine as a map.
-- ` + "`C2.per-head-witness`" + ` (mapped, never asserted): the construction above,
-  certified: head k displaced by half the room left in its ball along the
-  centroid-plane direction that maximizes ||g||, head h at mu^_h - e g/||g||
-  with e = ||g||/(4 max|eig|), halved until the cosine's sign is certified.
-  margin = the cosine at the witness (about -1); FAILS is a certified
-  counterexample to the unrestricted head-by-head statement (it FAILS on
-  every regime we tried, Delta up to 12). It is INCONCLUSIVE only when the
-  coupling ||g|| is below the error level.
-- ` + "`C2.radius`" + ` (asserted; a measurement): on the ladder rho = 0.1, 0.2, ..., 1.5,
-  with 10 independent random points per rung (4 with Env.Quick),
-  rho_fail = the smallest rung at which sampled alignment did not hold
-  (certified), capped for the softmax variants by rho_sym =
-  2 max(pi1, 1 - pi1): the symmetric point (E x, E x) (both heads at the
-  data mean) is a critical point of either softmax variant (at equal heads
-  p_h = 1/2 for every x and dT/dmu_h = I/2, so grad_h R = -E[x - mu] = 0),
-  and it lies in A(rho) exactly when rho >= rho_sym, so the strict
-  inequality is false there (and on an open set around it when it is a
-  saddle); rungs >= rho_sym are not sampled. margin = rho_fail - 0.9 in
-  units of delta, error 0 (each rung's status is certified; the ladder's
-  resolution is 0.1). HOLDS iff sampled alignment held on every rung up to
-  the documented radius (for pi1 = 1/2 the margin is then exactly 0.1:
-  rho_fail = rho_sym = 1). If the first rung that did not hold is within
-  its error of 0 and at or below 0.9, the result is INCONCLUSIVE. Values
-  report rho_max (the last rung that held), rho_fail and rho_sym. Measured
-  with 20 points per rung and no cap: alignment held up to 1.2 to 1.3
-  (orthogonal, angle) and 1.4 to 2.0 (antipodal, unequal norms) before a
-  random point violated it, i.e. the uncapped ladder overestimates the
-  radius above 1 (the violation set near (E x, E x) is small).
+- alignment (claim, sampled): <grad R(theta), theta - theta^> > 0 at 40
+  random points of A(0.9) (12 in the quick run). Margin: the minimum over
+  points of cos(grad R(theta), theta - theta^). If theta^ is a certified
+  saddle or maximum, the statement is false near theta^: along a
+  negative-curvature direction w, <grad R(theta^ + e w), e w> = e^2 <H w, w>
+  + O(e^3) < 0. The check then adds that witness point (e halved until the
+  sign is certified), so a sign-flipped gradient FAILS with a cosine of -1.
+- alignment-one-head (claim, sampled): head by head with the other head held
+  at theta^: for h = 1, 2 and the same random points,
+  <grad_h R(theta), mu_h - mu^_h> > 0 at theta = (mu_h, mu^_k). Margin: the
+  minimum over points and heads of cos(grad_h R, mu_h - mu^_h).
+- alignment-per-head (map, sampled): head by head with both heads moving,
+  <grad_h R(theta), mu_h - mu^_h> > 0 for h = 1, 2 at the random points.
+  Reported as the sampled minimum cosine; never asserted, see the next check.
+- per-head-witness (refuted reading): the head-by-head reading with both
+  heads moving is false whenever the cross-Hessian block d^2R/dmu_1 dmu_2 at
+  theta^ is nonzero, which it is at every finite separation: take head k
+  displaced by v and head h at mu^_h - e g/||g||, g = grad_h R(mu^_h, mu^_k +
+  v) != 0; then <grad_h R, mu_h - mu^_h> = -e ||g|| + O(e^2) < 0. The check
+  builds that point (head k displaced by half the room left in its ball
+  along the direction that maximizes ||g||, e = ||g||/(4 max|eigenvalue|),
+  halved until the sign is certified). Its FAILS (a cosine of about -1) is
+  the expected outcome, a certified counterexample to that reading; it is
+  INCONCLUSIVE only when the coupling ||g|| is below the error level.
+- radius (map, sampled): on the ladder rho = 0.1, 0.2, ..., 1.5, with 10
+  random points per rung (4 in the quick run), rho_fail = the smallest rung
+  at which sampled alignment did not hold, capped for the softmax variants
+  by rho_sym = 2 max(pi1, 1 - pi1): the symmetric point (E x, E x) (both
+  heads at the data mean) is a critical point of either softmax variant (at
+  equal heads p_h = 1/2 for every x and dT/dmu_h = I/2, so grad_h R =
+  -E[x - mu] = 0), and it lies in A(rho) exactly when rho >= rho_sym, so
+  the strict inequality is false there; rungs >= rho_sym are not sampled.
+  Margin: rho_fail - 0.9 in units of delta (the ladder's resolution is 0.1).
+  It measures how far alignment extends beyond the asserted radius.
 
-Outside H2 the same checks map where alignment stops holding: small
-lambda sigma^2 with small Delta (e.g. distance variant, lambda sigma^2 =
-0.1, Delta = 1.3 to 4.3: FAILS), and the dot variant with small angles.`
+Outside the hypotheses the same checks map where alignment stops holding:
+small lambda sigma^2 with small Delta, and the dot variant with centroids
+at a small angle (thresholds table of the report).`
 }
 
-// Ranges samples the full ranges of THEORY 4.
+// Ranges samples the full ranges of docs/MODEL.md §7 (the map).
 func (C2) Ranges() Ranges { return FullRanges() }
 
-// C2MinSeparation is the smallest separation Delta in H2.
-const C2MinSeparation = 3
+// InHypotheses reports whether r satisfies C2's a priori hypotheses (the
+// same as C1's).
+func (C2) InHypotheses(r Regime) bool { return c13InHypotheses(r) }
 
-// InHypotheses reports whether r satisfies H2: C1's hypotheses with
-// Delta >= 3 in place of Delta >= 4.
-func (C2) InHypotheses(r Regime) bool {
-	if r.Separation < C2MinSeparation || (!r.Hardmax() && r.LambdaSigma2 < 1) || r.Pi1 < 0.2 || r.Pi1 > 0.8 {
-		return false
-	}
-	if r.Variant != "dot" {
-		return true
-	}
-	return r.Geometry == Orthogonal || r.Geometry == Antipodal || (r.Geometry == Angle && r.Angle >= math.Pi/2)
+// Hypotheses lists C2's hypotheses with their provenance: C1's a priori
+// items, the admissible set, then what the suite measured.
+func (C2) Hypotheses() []Hypothesis {
+	return append(c13Hypotheses(),
+		Hypothesis{Text: "Admissible set: each head within rho delta of its own centroid with rho = 0.9. Any rho < 1 keeps each head inside its own centroid's Voronoi cell; 0.9 is the statement's choice (the sampling radius of the original experiment), not a fitted value.",
+			Provenance: Derived, Ref: "docs/MODEL.md §8.5"},
+		Hypothesis{Text: "Dot variant with centroids at an angle below 90 degrees: sampled alignment can fail inside the a priori hypotheses (1 of 200 regimes drawn inside them: angle 0.694 rad, Delta = 12, pi_1 = 0.8, lambda sigma^2 = 0.124, cosine -0.256; another at angle 0.691 rad, Delta = 9.54, cosine -0.27). An earlier statement excluded angles below 90 degrees after seeing such failures.",
+			Provenance: Measured, Ref: "go test ./claims -run 'TestC13Sweep|TestC2DotSmallAngle' -c13.sweep=200 -c13.only=C2 -v -timeout 60m"},
+		Hypothesis{Text: "The separation above which every claim check of C2 holds, per variant, geometry, weight and temperature (an earlier statement assumed Delta >= 3 and lambda sigma^2 >= 1, from where failures stopped).",
+			Provenance: Measured, Ref: "go run ./cmd/verify (thresholds table)"},
+	)
 }
+
+// InHypothesesGenerator draws regimes inside C2's a priori hypotheses
+// directly (see c13Generator).
+func (C2) InHypothesesGenerator() *rapid.Generator[Regime] { return c13Generator() }
 
 // c23Finite replaces a result carrying a non-finite number (which JSON
 // cannot encode) by an INCONCLUSIVE one that says which.
@@ -210,23 +175,74 @@ type c2Anchor struct {
 	loc float64
 	// dist is max_h ||mu^_h - mu*_h||, in parameter units.
 	dist [2]float64
+	// note says how C1's search chose theta^.
+	note string
+	// mirror is the image of theta^ under the reflection that exchanges
+	// the centroids, when that reflection leaves the risk unchanged (nil
+	// otherwise; see c2Mirror).
+	mirror [][]float64
 }
 
-// c2FindAnchor runs findMinimizer from the centroids and certifies theta^
-// as a nondegenerate critical point.
+// c2FindAnchor runs C1's search (findMinimizer) and certifies theta^ as a
+// nondegenerate critical point.
 func c2FindAnchor(env Env, r Regime, mix theory.Mixture) (c2Anchor, error) {
 	m, err := findMinimizer(env, r, nil)
 	if err != nil {
 		return c2Anchor{}, err
 	}
-	a := c2Anchor{heads: m.heads, crit: m.crit, loc: locErr(m.crit)}
+	a := c2Anchor{heads: m.heads, crit: m.crit, loc: locErr(m.crit), note: m.note}
 	if math.IsInf(a.loc, 0) {
 		return a, fmt.Errorf("theta^ not certified: smallest |Hessian eigenvalue| within its error %.2g of 0 (eigenvalues %.3g)", m.crit.EigErr, m.crit.Eigenvalues)
 	}
 	for h := range a.dist {
 		a.dist[h] = theory.Dist(a.heads[h], mix.Centroids[h])
 	}
+	a.mirror = c2Mirror(r, mix, a.heads)
 	return a, nil
+}
+
+// c2Mirror returns (S mu_2, S mu_1) for heads (mu_1, mu_2), with S the
+// reflection across the perpendicular bisector of the centroids,
+// S x = x - 2 <x - m*, u> u, when S leaves the risk unchanged: equal
+// weights, and for the dot variant equal centroid norms (then <m*, u> = 0
+// and S is linear, which dot scores need; distance and hardmax are
+// invariant under every isometry). S exchanges the centroids, so the
+// image of a critical point is a critical point with the same risk and
+// index: theta^ may have such a twin at the same distance from the
+// centroids (named regime small-angle-dot). It returns nil otherwise.
+func c2Mirror(r Regime, mix theory.Mixture, heads [][]float64) [][]float64 {
+	if mix.Weights[0] != mix.Weights[1] {
+		return nil
+	}
+	p, err := mix.Pair()
+	if err != nil || p.Delta == 0 {
+		return nil
+	}
+	if r.Variant == "dot" {
+		n1, n2 := theory.Norm(mix.Centroids[0]), theory.Norm(mix.Centroids[1])
+		// equal norms up to the rounding of the regime's construction
+		if math.Abs(n1-n2) > 1e-12*(n1+n2) {
+			return nil
+		}
+	}
+	refl := func(x []float64) []float64 {
+		y := append([]float64(nil), x...)
+		w := append([]float64(nil), x...)
+		theory.AddScaled(w, -1, p.Mid)
+		theory.AddScaled(y, -2*theory.Inner(w, p.U), p.U)
+		return y
+	}
+	return [][]float64{refl(heads[1]), refl(heads[0])}
+}
+
+// distTo returns the distance (stacked over heads, up to swapping them)
+// from p to theta^ or to its mirror image, whichever is nearer.
+func (a c2Anchor) distTo(p [][]float64) float64 {
+	d := c3Dist(p, a.heads)
+	if a.mirror != nil {
+		d = math.Min(d, c3Dist(p, a.mirror))
+	}
+	return d
 }
 
 // maxAbsEig returns max_i |eig_i| + EigErr, a bound on the Hessian's norm.
@@ -367,8 +383,32 @@ func c2AlignAt(obj theory.Objective, theta [][]float64, a c2Anchor) (c2Alignment
 	return al, nil
 }
 
+// c2RoleKind returns the role and kind of a C2 check.
+func c2RoleKind(check string) (Role, Kind) {
+	switch check {
+	case "C2.alignment", "C2.alignment-one-head":
+		return RoleClaim, KindSampled
+	case "C2.per-head-witness":
+		// certified sign at one point, but relative to theta^, whose
+		// location bound rests on the Hessian's error estimate
+		return RoleRefuted, KindEstimated
+	}
+	return RoleMap, KindSampled // alignment-per-head, radius
+}
+
 // Check runs C2's checks on r.
 func (c C2) Check(env Env, r Regime) []Result {
+	out := c.check(env, r)
+	for i := range out {
+		out[i].Role, out[i].Kind = c2RoleKind(out[i].Check)
+		if out[i].Role != RoleClaim {
+			out[i].narrow = true
+		}
+	}
+	return out
+}
+
+func (c C2) check(env Env, r Regime) []Result {
 	id := c.ID()
 	failAll := func(err error) []Result {
 		var out []Result
@@ -440,6 +480,9 @@ func (c C2) Check(env Env, r Regime) []Result {
 			Quantity{"points", float64(all.n), 0}, Quantity{"rho/delta", C2Radius, 0}, eigVals, locQ)
 		res.Spec = PrototypeSpec(mix, l, points[all.arg])
 		res.Note = c2SampledNote(res.Verdict, all.n, witnessNote)
+		if !a.crit.Minimizer() {
+			res.Note += "; " + a.note
+		}
 		out = append(out, res)
 
 		res = result(id, id+".alignment-per-head", r, per.min, per.err(), "cosine",
@@ -697,9 +740,3 @@ func (c C2) radius(obj theory.Objective, mix theory.Mixture, r Regime, a c2Ancho
 	}
 	return res
 }
-
-// Hypotheses lists C2's hypotheses with their provenance.
-func (C2) Hypotheses() []Hypothesis { return nil }
-
-// InHypothesesGenerator draws regimes inside C2's a priori hypotheses.
-func (c C2) InHypothesesGenerator() *rapid.Generator[Regime] { return c.Ranges().Generator() }
