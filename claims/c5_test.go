@@ -1,0 +1,73 @@
+package claims
+
+import (
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// TestC5Property: inside the hypotheses (drawn by the conditional
+// generator), no claim-role check of C5 FAILS.
+func TestC5Property(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		CheckProperty(t, Env{Quick: true}, C5{}, C5{}.InHypothesesGenerator())
+	})
+}
+
+// TestC5GeneratorInHypotheses: the conditional generator only draws
+// regimes inside the hypotheses, and draws equal weights and every
+// variant.
+func TestC5GeneratorInHypotheses(t *testing.T) {
+	seen := map[string]bool{}
+	for i := range 300 {
+		r := C5{}.InHypothesesGenerator().Example(i)
+		if !(C5{}).InHypotheses(r) {
+			t.Fatalf("generated regime outside the hypotheses: %s", r)
+		}
+		seen[r.Variant] = true
+		if r.Pi1 == 0.5 {
+			seen["equal"] = true
+		}
+	}
+	for _, k := range []string{"dot", "distance", "hardmax", "equal"} {
+		if !seen[k] {
+			t.Errorf("generator never drew %s", k)
+		}
+	}
+}
+
+// TestC5Regimes logs C5's checks on named regimes and asserts the
+// documented roles and kinds.
+func TestC5Regimes(t *testing.T) {
+	for _, r := range []Regime{
+		{D: 3, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Separation: 5, Variant: "distance", LambdaSigma2: 1, Seed: 1},
+		{D: 3, Sigma: 1, Pi1: 0.3, Geometry: Orthogonal, Separation: 5, Variant: "dot", LambdaSigma2: 1, Seed: 1},
+		{D: 5, Sigma: 0.5, Pi1: 0.2, Geometry: Unequal, NormRatio: 1.5, Separation: 6, Variant: "hardmax", Seed: 2},
+	} {
+		for _, res := range (C5{}).Check(Env{}, r) {
+			t.Logf("%s %s %s margin %.3g err %.2g %s", res.Check, res.Verdict, res.Role, res.Margin, res.Err, res.Note)
+			if res.Role == "" || (res.Kind == "" && res.Verdict != Inconclusive) {
+				t.Errorf("%s: role %q kind %q", res.Check, res.Role, res.Kind)
+			}
+			if res.Role == RoleClaim && res.Verdict == Fails {
+				t.Errorf("%s FAILS on %s", res.Check, r)
+			}
+		}
+	}
+}
+
+// TestC5PlantedBugs: the planted model bugs make a claim-role check of C5
+// FAIL on a regime where the true model HOLDS.
+func TestC5PlantedBugs(t *testing.T) {
+	r := Regime{D: 3, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Separation: 5, Variant: "distance", LambdaSigma2: 1, Seed: 1}
+	for _, bug := range plantedBugs() {
+		var fails []string
+		for _, res := range (C5{}).Check(Env{Model: bug}, r) {
+			t.Logf("%s: %s %s margin %.3g err %.2g %s", bug.name, res.Check, res.Verdict, res.Margin, res.Err, res.Note)
+			if res.Verdict == Fails && res.Role == RoleClaim {
+				fails = append(fails, res.Check)
+			}
+		}
+		t.Logf("%s: claim checks failing: %v", bug.name, fails)
+	}
+}
