@@ -94,7 +94,7 @@ func (e Env) objective(r Regime) (theory.Mixture, theory.Prototype, theory.Objec
 
 // All returns the claims in ID order.
 func All() []Claim {
-	return []Claim{C0{}, C1{}, C2{}, C3{}, C4{}, C5{}}
+	return []Claim{C0{}, C1{}, C2{}, C3{}, C4{}, C5{}, C6{}}
 }
 
 // ByID returns the claim with the given ID.

@@ -42,6 +42,14 @@ type GDOptions struct {
 	GradTol float64
 	// Grad is the per-token gradient (nil: TokenLossGrad).
 	Grad TokenGrad
+	// Backtrack rejects an update that both increases the empirical risk
+	// by more than 1e-14 of its magnitude (rounding) and fails to shrink
+	// the gradient norm by a factor 0.9, and halves the step for the rest
+	// of the run (at most 30 halvings). This stops the two-cycles a
+	// preconditioned step falls into when the empirical curvature exceeds
+	// twice the preconditioner's along some direction, while a step that
+	// makes fast progress on the gradient is kept.
+	Backtrack bool
 	// Observe, if not nil, is called before every update and at the end,
 	// with the iteration number, the current heads (read-only), the
 	// empirical risk and the gradient norm.
@@ -82,10 +90,33 @@ func GradientDescent(l theory.Prototype, s Sample, start [][]float64, opts GDOpt
 	grad := gradBufs(k, d)
 	flat := mat.NewVecDense(k*d, nil)
 	var step mat.VecDense
+	eta := opts.Step
+	prevHeads, prevGrad := theory.Clone(start), gradBufs(k, d)
+	prevRisk, prevGn := math.Inf(1), math.Inf(1)
+	halvings := 0
 	for it := 0; ; it++ {
 		risk, err := EmpiricalGrad(l, s, nil, heads, grad, opts.Grad)
 		if err != nil {
 			return Train{}, err
+		}
+		if opts.Backtrack && risk > prevRisk+1e-14*math.Abs(prevRisk) && stackedNorm(grad) > 0.9*prevGn {
+			if halvings == 30 {
+				return Train{}, fmt.Errorf("GradientDescent: no decrease after 30 step halvings at iteration %d", it)
+			}
+			halvings++
+			eta /= 2
+			for h := range heads {
+				copy(heads[h], prevHeads[h])
+				copy(grad[h], prevGrad[h])
+			}
+			risk = prevRisk
+		}
+		if opts.Backtrack {
+			prevRisk, prevGn = risk, stackedNorm(grad)
+			for h := range heads {
+				copy(prevHeads[h], heads[h])
+				copy(prevGrad[h], grad[h])
+			}
 		}
 		gn := 0.0
 		for _, g := range grad {
@@ -103,7 +134,7 @@ func GradientDescent(l theory.Prototype, s Sample, start [][]float64, opts GDOpt
 		}
 		if opts.Precond == nil {
 			for h := range heads {
-				theory.AddScaled(heads[h], -opts.Step, grad[h])
+				theory.AddScaled(heads[h], -eta, grad[h])
 			}
 			continue
 		}
@@ -112,7 +143,7 @@ func GradientDescent(l theory.Prototype, s Sample, start [][]float64, opts GDOpt
 		}
 		step.MulVec(opts.Precond, flat)
 		for r := range k * d {
-			heads[r/d][r%d] -= opts.Step * step.AtVec(r)
+			heads[r/d][r%d] -= eta * step.AtVec(r)
 		}
 	}
 }
@@ -241,4 +272,13 @@ func SGDStationaryMSE(H, S *mat.SymDense, step float64, batch int) (float64, err
 		tr += St.At(i, i) / (1 - a*a)
 	}
 	return step * step / float64(batch) * tr, nil
+}
+
+// stackedNorm is the Euclidean norm of the stacked rows.
+func stackedNorm(g [][]float64) float64 {
+	s := 0.0
+	for _, r := range g {
+		s += theory.Inner(r, r)
+	}
+	return math.Sqrt(s)
 }
