@@ -260,7 +260,9 @@ func (c C5) Check(env Env, r Regime) []Result {
 	id := c.ID()
 	p, err := c5At(env, r)
 	if err != nil {
-		return []Result{inconclusive(id, C5RuleBound, r, "%v", err)}
+		res := inconclusive(id, C5RuleBound, r, "%v", err)
+		res.Role, res.Kind = RoleClaim, KindCertified
+		return []Result{res}
 	}
 	var out []Result
 	add := func(res Result, role Role, narrow bool) {

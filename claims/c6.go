@@ -374,7 +374,9 @@ func (c C6) Check(env Env, r Regime) []Result {
 	plan := c6PlanFor(env)
 	st, err := c6Prepare(env, r, plan)
 	if err != nil {
-		return []Result{inconclusive(id, C6MEstimator, r, "%v", err)}
+		res := inconclusive(id, C6MEstimator, r, "%v", err)
+		res.Role, res.Kind, res.Level = RoleClaim, KindStatistical, c6Level
+		return []Result{res}
 	}
 	var out []Result
 	add := func(res Result, role Role, kind Kind) {

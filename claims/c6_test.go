@@ -1,7 +1,11 @@
 package claims
 
 import (
+	"runtime"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"attnclust/numerics"
 	"attnclust/theory"
@@ -153,5 +157,18 @@ func TestC6DataFunctions(t *testing.T) {
 		if !(r.MeanSqDist > 0) || !(r.Predicted > 0) {
 			t.Errorf("n=%d: empty row %+v", r.N, r)
 		}
+	}
+}
+
+// TestC6WorkerIndependent: C6's results do not depend on the number of
+// goroutines its runs are spread over.
+func TestC6WorkerIndependent(t *testing.T) {
+	prev := runtime.GOMAXPROCS(1)
+	one := (C6{}).Check(Env{Quick: true}, c6Base)
+	runtime.GOMAXPROCS(3)
+	three := (C6{}).Check(Env{Quick: true}, c6Base)
+	runtime.GOMAXPROCS(prev)
+	if diff := cmp.Diff(one, three, cmpopts.IgnoreUnexported(Result{})); diff != "" {
+		t.Errorf("results differ between 1 and 3 workers:\n%s", diff)
 	}
 }

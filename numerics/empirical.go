@@ -101,6 +101,16 @@ func TokenLossGrad(l theory.Prototype, x []float64, heads, grad [][]float64, wor
 			p[h] = 0
 		}
 		p[best] = 1
+	} else if k == 2 {
+		// two heads: one exponential, exp(-|s_1 - s_2|) <= 1, so both
+		// probabilities keep full relative accuracy
+		e := math.Exp(-math.Abs(s[0] - s[1]))
+		big, small := 1/(1+e), e/(1+e)
+		if s[0] >= s[1] {
+			p[0], p[1] = big, small
+		} else {
+			p[0], p[1] = small, big
+		}
 	} else {
 		theory.Softmax(p, s)
 	}
