@@ -44,8 +44,9 @@ type GDOptions struct {
 	Grad TokenGrad
 	// Backtrack rejects an update that both increases the empirical risk
 	// by more than 1e-14 of its magnitude (rounding) and fails to shrink
-	// the gradient norm by a factor 0.9, and halves the step for the rest
-	// of the run (at most 30 halvings). This stops the two-cycles a
+	// the gradient norm by a factor 0.9, and halves the step (at most 30
+	// consecutive halvings); each accepted update lets the step grow back by
+	// a factor 1.5, up to Step. This stops the two-cycles a
 	// preconditioned step falls into when the empirical curvature exceeds
 	// twice the preconditioner's along some direction, while a step that
 	// makes fast progress on the gradient is kept.
@@ -99,9 +100,11 @@ func GradientDescent(l theory.Prototype, s Sample, start [][]float64, opts GDOpt
 		if err != nil {
 			return Train{}, err
 		}
+		rejected := false
 		if opts.Backtrack && risk > prevRisk+1e-14*math.Abs(prevRisk) && stackedNorm(grad) > 0.9*prevGn {
+			rejected = true
 			if halvings == 30 {
-				return Train{}, fmt.Errorf("GradientDescent: no decrease after 30 step halvings at iteration %d", it)
+				return Train{}, fmt.Errorf("GradientDescent: no acceptable update after 30 consecutive step halvings at iteration %d", it)
 			}
 			halvings++
 			eta /= 2
@@ -110,6 +113,10 @@ func GradientDescent(l theory.Prototype, s Sample, start [][]float64, opts GDOpt
 				copy(grad[h], prevGrad[h])
 			}
 			risk = prevRisk
+		}
+		if opts.Backtrack && !rejected && it > 0 {
+			eta = math.Min(opts.Step, 1.5*eta)
+			halvings = 0
 		}
 		if opts.Backtrack {
 			prevRisk, prevGn = risk, stackedNorm(grad)
