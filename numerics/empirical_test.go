@@ -240,3 +240,29 @@ func TestSandwichVsSampleCovariance(t *testing.T) {
 	}
 	t.Logf("tr(H^-1 S H^-1) = %.5f +- %.2g (sample covariance: %.5f)", est.Value, est.Err, tr)
 }
+
+// TestGDBacktrack: a step far beyond the stability limit (5, with
+// Hessian eigenvalues ~1) makes plain GD fail, while Backtrack halves it
+// until the iteration converges to the same minimizer as a stable step.
+func TestGDBacktrack(t *testing.T) {
+	m := testMix(t, 0.5)
+	l := theory.Prototype{Variant: theory.Distance, Lambda: 1}
+	s, _ := DrawSample(m, 1000, 4)
+	ref, err := GradientDescent(l, s, m.Centroids, GDOptions{Step: 0.5})
+	if err != nil || !ref.Converged {
+		t.Fatalf("reference GD: %v %+v", err, ref)
+	}
+	bad, err := GradientDescent(l, s, m.Centroids, GDOptions{Step: 5, MaxIter: 200})
+	if err == nil && bad.Converged {
+		t.Fatal("step 5 converged without backtracking: the test does not exercise Backtrack")
+	}
+	bt, err := GradientDescent(l, s, m.Centroids, GDOptions{Step: 5, MaxIter: 2000, Backtrack: true})
+	if err != nil || !bt.Converged {
+		t.Fatalf("backtracking GD: %v %+v", err, bt)
+	}
+	for h := range ref.Heads {
+		if dd := theory.Dist(ref.Heads[h], bt.Heads[h]); dd > 1e-9 {
+			t.Errorf("head %d: backtracking GD ends %.3g from the reference", h, dd)
+		}
+	}
+}

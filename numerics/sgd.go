@@ -46,7 +46,8 @@ type GDOptions struct {
 	// by more than 1e-14 of its magnitude (rounding) and fails to shrink
 	// the gradient norm by a factor 0.9, and halves the step (at most 30
 	// consecutive halvings); each accepted update lets the step grow back by
-	// a factor 1.5, up to Step. This stops the two-cycles a
+	// a factor 1.5, up to the largest step not yet rejected (a step that
+	// was once rejected is never tried again). This stops the two-cycles a
 	// preconditioned step falls into when the empirical curvature exceeds
 	// twice the preconditioner's along some direction, while a step that
 	// makes fast progress on the gradient is kept.
@@ -91,7 +92,7 @@ func GradientDescent(l theory.Prototype, s Sample, start [][]float64, opts GDOpt
 	grad := gradBufs(k, d)
 	flat := mat.NewVecDense(k*d, nil)
 	var step mat.VecDense
-	eta := opts.Step
+	eta, etaMax := opts.Step, opts.Step
 	prevHeads, prevGrad := theory.Clone(start), gradBufs(k, d)
 	prevRisk, prevGn := math.Inf(1), math.Inf(1)
 	halvings := 0
@@ -108,6 +109,7 @@ func GradientDescent(l theory.Prototype, s Sample, start [][]float64, opts GDOpt
 			}
 			halvings++
 			eta /= 2
+			etaMax = eta
 			for h := range heads {
 				copy(heads[h], prevHeads[h])
 				copy(grad[h], prevGrad[h])
@@ -115,7 +117,7 @@ func GradientDescent(l theory.Prototype, s Sample, start [][]float64, opts GDOpt
 			risk = prevRisk
 		}
 		if opts.Backtrack && !rejected && it > 0 {
-			eta = math.Min(opts.Step, 1.5*eta)
+			eta = math.Min(etaMax, 1.5*eta)
 			halvings = 0
 		}
 		if opts.Backtrack {
