@@ -231,7 +231,7 @@ type LloydOptions struct {
 // per component (t = <x, w> ~ N(m_k, sigma^2 ||w||^2),
 // E[(x - mu*_k) 1{t > c}] = sigma (w/||w||) phi(s_k), s_k = (c - m_k)/(sigma ||w||)).
 // A fixed point is a critical point of the hardmax (k-means) population
-// risk; from the true centroids with equal weights it is THEORY 2.3's
+// risk; from the true centroids with equal weights it is docs/MODEL.md §5.2's
 // m* +- beta u. It returns the heads, the number of iterations and an
 // error when the iteration does not converge within MaxIter, when a cell
 // becomes empty (probability 0 in floating point), or for invalid input.

@@ -34,7 +34,7 @@ func twoMix(t interface{ Fatal(...any) }, d int, delta, sigma, pi1 float64, seed
 }
 
 // TestBayesEqualWeights: with pi1 = 1/2 the Bayes error is Phi(-Delta/2)
-// (THEORY 1), to a few ulps (both sides are one erfc).
+// (docs/MODEL.md §5.4), to a few ulps (both sides are one erfc).
 func TestBayesEqualWeights(t *testing.T) {
 	for _, delta := range []float64{0.5, 1, 3, 6, 12, 30} {
 		m := twoMix(t, 5, delta, 0.7, 0.5, 3)
@@ -91,7 +91,7 @@ func TestMisclassificationMC(t *testing.T) {
 }
 
 // TestLloydHardmaxClosedForm: with equal weights, population Lloyd from
-// the true centroids reaches THEORY 2.3's m* +- beta u, and the layer
+// the true centroids reaches the closed form m* +- beta u of docs/MODEL.md §5.2, and the layer
 // (hardmax) at that point misclassifies exactly at the Bayes rate (its
 // boundary is the bisector of the centroids).
 func TestLloydHardmaxClosedForm(t *testing.T) {
