@@ -1,6 +1,8 @@
 package claims
 
 import (
+	"flag"
+	"math"
 	"runtime"
 	"testing"
 
@@ -170,5 +172,37 @@ func TestC6WorkerIndependent(t *testing.T) {
 	runtime.GOMAXPROCS(prev)
 	if diff := cmp.Diff(one, three, cmpopts.IgnoreUnexported(Result{})); diff != "" {
 		t.Errorf("results differ between 1 and 3 workers:\n%s", diff)
+	}
+}
+
+var c6Measure = flag.Bool("c6.measure", false, "run TestC6Measure: C6's and C5's reference measurements (about 10 s of CPU)")
+
+// TestC6Measure logs the reference numbers quoted in the report (skipped
+// unless -c6.measure): the fitted n-exponent of the empirical minimizer's
+// distance with its 99% interval, the M-estimator comparison per n, the
+// baselines, and C5's layer-versus-k-means map.
+func TestC6Measure(t *testing.T) {
+	if !*c6Measure {
+		t.Skip("reference measurements: run with -c6.measure")
+	}
+	for _, r := range []Regime{c6Base, {D: 6, Sigma: 0.7, Pi1: 0.3, Geometry: Antipodal, Separation: 6, Variant: "dot", LambdaSigma2: 3, Seed: 2}} {
+		rows, err := SampleComplexity(Env{}, r, []int{250, 1000, 4000, 16000}, 150)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var xs, ys, ses []float64
+		for _, row := range rows {
+			b := row.Baselines
+			t.Logf("%s n=%d: n E d^2 %.4g +- %.2g, tr(H^-1 S H^-1) %.4g +- %.2g (ratio %.3f); centroid error layer %.4f k-means %.4f EM %.4f; misclassification layer %.5f k-means %.5f EM %.5f Bayes %.5f",
+				r, row.N, float64(row.N)*row.MeanSqDist, float64(row.N)*row.MeanSqDistSE, float64(row.N)*row.Predicted, float64(row.N)*row.PredictedSE, row.MeanSqDist/row.Predicted,
+				b.LayerCentroidErr, b.KMeansCentroidErr, b.EMCentroidErr, b.LayerMisclass, b.KMeansMisclass, b.EMMisclass, b.Bayes)
+			xs, ys, ses = append(xs, math.Log(float64(row.N))), append(ys, math.Log(row.MeanSqDist)), append(ses, row.MeanSqDistSE/row.MeanSqDist)
+		}
+		b, se := wlsSlope(xs, ys, ses)
+		t.Logf("%s: exponent of E||theta_n - theta^|| in n: %.4f +- %.4f, 99%% interval [%.4f, %.4f]", r, b/2, se/2, b/2-c6Z*se/2, b/2+c6Z*se/2)
+	}
+	for _, row := range KMeansMap(Env{}, []float64{1, 3, 10}, []float64{0.3, 0.2}, []float64{4, 6, 8}) {
+		t.Logf("%-8s lambda sigma^2=%-3g pi1=%.1f Delta=%g: E_kmeans - E_layer %+.3e, (E-B)/B layer %.3f k-means %.3f, D_kmeans - R %+.4f sigma^2",
+			row.Variant, row.LambdaSigma2, row.Pi1, row.Separation, row.ErrorGain, row.RelExcessLayer, row.RelExcessKMeans, row.RiskGain)
 	}
 }
