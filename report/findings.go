@@ -82,7 +82,7 @@ func computeFindings(v *view) []finding {
 				Text: fmt.Sprintf("%s fails inside its hypotheses: check %s FAILS on %d of %d regimes drawn inside them; worst margin %s on %s (%s).",
 					id, st.Check, len(fails), n, marginText(w), w.Regime.Name, regimeText(w.Regime)),
 				Uncertainty: "each FAILS exceeds its error bound; " + kindOf(w) + " evidence",
-				}, w.Spec))
+			}, w.Spec))
 		}
 
 		// thresholds, aggregated per variant
@@ -105,7 +105,7 @@ func computeFindings(v *view) []finding {
 				width = math.Max(width, t.Hi-t.Lo)
 			}
 			add(finding{rank: 1, key: lo, Topic: topicThreshold, Claim: id,
-				Text: fmt.Sprintf("%s (%s variant) holds above a separation threshold Delta* that lies between %s and %s over the %d bracketed slices (thresholds table).",
+				Text: fmt.Sprintf("%s (%s variant) holds above a separation threshold Delta* that lies between %s and %s over %d bracketed slice(s) (thresholds table).",
 					id, va, num(lo), num(hi), len(ts)),
 				Uncertainty: "each threshold is bracketed by a certified FAILS below and a certified HOLDS above, at most " + num(width) + " apart",
 				Command:     runCommand(id)})
@@ -142,7 +142,7 @@ func computeFindings(v *view) []finding {
 				Text: fmt.Sprintf("Outside %s's hypotheses the critical point next to the centroids can be a saddle: check %s FAILS with a negative smallest Hessian eigenvalue on %d regime(s); the most negative is %s on %s (%s).",
 					id, st.Check, len(fails), marginText(w), w.Regime.Name, regimeText(w.Regime)),
 				Uncertainty: "eigenvalue below minus its error bound (" + kindOf(w) + ")",
-				}, w.Spec))
+			}, w.Spec))
 		}
 
 		// refuted readings

@@ -21,8 +21,9 @@ func bound(x float64) string { return strconv.FormatFloat(x, 'g', 2, 64) }
 // pct renders a probability as a percentage with 2 significant digits.
 func pct(p float64) string { return strconv.FormatFloat(100*p, 'g', 2, 64) + "%" }
 
-// exact renders a grid or parameter value exactly (shortest form).
-func exact(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+// exact renders a grid or regime parameter: exactly when it has at most 6
+// significant digits (every drawn regime has 3), else to 6 digits.
+func exact(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 
 // oneLine flattens s to one line.
 func oneLine(s string) string {

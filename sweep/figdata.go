@@ -417,7 +417,7 @@ type QuantData struct {
 	// QInf is the L -> infinity error and QInfErr its certified bound;
 	// Input the input error d sigma^2.
 	QInf, QInfErr, Input float64
-	Points           []QuantPoint
+	Points               []QuantPoint
 }
 
 // QuantPoint is one Monte Carlo estimate of Q_L, with its standard

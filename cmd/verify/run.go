@@ -259,6 +259,9 @@ func cmdRun(args []string, stdout, stderr io.Writer, s sweep.Suite) int {
 		fmt.Fprintf(stderr, "verify run: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}
+	if lint := report.Lint(doc.Markdown); len(lint) > 0 {
+		fmt.Fprintf(stderr, "verify: REPORT.md style: %d problem(s), first: %s\n", len(lint), lint[0])
+	}
 	changed, err := report.Write(cfg.out, doc)
 	if err != nil {
 		fmt.Fprintf(stderr, "verify run: %s\n", oneLine(err.Error()))
