@@ -266,7 +266,7 @@ func figureDistance(series []sweep.DistanceSeries) ([]byte, string, error) {
 	legendW := leg.width()
 	w, h := 6.5*vg.Inch+legendW, 5*vg.Inch
 	svg, err := renderSVG(w, h, func(dc draw.Canvas) {
-		p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
+		p.Draw(draw.Crop(dc, vg.Millimeter*2, -legendW, vg.Millimeter*1, -vg.Millimeter*3))
 		leg.Draw(draw.Crop(dc, w-legendW+vg.Millimeter*3, 0, 0, -vg.Millimeter*12))
 	})
 	note := ""
@@ -693,7 +693,7 @@ func figureQuant(q *sweep.QuantData) ([]byte, string, error) {
 	legendW := leg.width()
 	w, h := 6.5*vg.Inch+legendW, 5*vg.Inch
 	svg, err := renderSVG(w, h, func(dc draw.Canvas) {
-		p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
+		p.Draw(draw.Crop(dc, vg.Millimeter*2, -legendW, vg.Millimeter*1, -vg.Millimeter*3))
 		leg.Draw(draw.Crop(dc, w-legendW+vg.Millimeter*3, 0, 0, -vg.Millimeter*12))
 	})
 	var samples []string

@@ -95,15 +95,7 @@ func (v *view) verdicts(b *md) {
 	b.f("a regime fails when some check of role claim FAILS on it, and the bound is the one-sided 95%% Clopper-Pearson upper bound on the rate of failing regimes. ")
 	b.f("The worst margin is the smallest margin of a claim-role check on those regimes, with the quantities that decided it.\n\n")
 
-	b.f("### Results by role\n\n")
-	b.f("| Claim | Role | Results | HOLDS | FAILS | INCONCLUSIVE |\n|---|---|--:|--:|--:|--:|\n")
-	for _, cv := range v.claims {
-		for _, rc := range cv.byRole {
-			b.f("| %s | %s | %d | %d | %d | %d |\n", cv.id, rc.role, rc.n.total(), rc.n.Holds, rc.n.Fails, rc.n.Inconclusive)
-		}
-	}
-	b.f("\nCounts are over every check on every regime (both samples and the named regimes). ")
-	b.f("A FAILS of a map check, or of a claim check outside the hypotheses, charts where a statement stops holding; a FAILS of a refuted reading is its expected outcome (see the findings).\n\n")
+	v.roleTables(b)
 
 	if sanity != nil {
 		b.f("### Sanity of the numerics (C0)\n\n")
@@ -231,6 +223,71 @@ func (v *view) figuresSection(b *md) {
 		}
 		b.f("\n\n")
 	}
+}
+
+// roleTables renders the results of the roles other than the claim's
+// evidence, each in its own table: maps (map-role checks, and
+// claim-role checks on regimes outside the hypotheses), refuted readings
+// (their FAILS are the expected outcome) and results without a role.
+func (v *view) roleTables(b *md) {
+	type row struct {
+		id string
+		n  counts
+	}
+	var maps, unspec []row
+	for _, cv := range v.claims {
+		var m counts
+		has := false
+		for _, rc := range cv.byRole {
+			switch rc.role {
+			case string(claims.RoleMap), claimOutside:
+				m.Holds += rc.n.Holds
+				m.Fails += rc.n.Fails
+				m.Inconclusive += rc.n.Inconclusive
+				has = true
+			case Unspecified:
+				unspec = append(unspec, row{cv.id, rc.n})
+			}
+		}
+		if has {
+			maps = append(maps, row{cv.id, m})
+		}
+	}
+	table := func(title, intro string, rows []row) {
+		if len(rows) == 0 {
+			return
+		}
+		b.f("### %s\n\n%s\n\n| Claim | Results | HOLDS | FAILS | INCONCLUSIVE |\n|---|--:|--:|--:|--:|\n", title, intro)
+		for _, r := range rows {
+			b.f("| %s | %d | %d | %d | %d |\n", r.id, r.n.total(), r.n.Holds, r.n.Fails, r.n.Inconclusive)
+		}
+		b.f("\n")
+	}
+	table("Maps of where the statements stop holding", "Checks of role map, and claim checks on regimes outside the a priori hypotheses (the outside sample and the named regimes): a FAILS here locates a boundary, it does not refute the claim.", maps)
+
+	var refuted []checkStat
+	var owners []string
+	for _, cv := range v.claims {
+		for _, st := range cv.checks {
+			if st.Role == string(claims.RoleRefuted) {
+				refuted = append(refuted, st)
+				owners = append(owners, cv.id)
+			}
+		}
+	}
+	if len(refuted) > 0 {
+		b.f("### Refuted readings\n\nChecks of readings of the paper that the suite shows to be false: FAILS is their expected outcome (see the findings).\n\n")
+		b.f("| Claim | Check | Results | FAILS (expected) | HOLDS | INCONCLUSIVE |\n|---|---|--:|--:|--:|--:|\n")
+		for i, st := range refuted {
+			n := st.InHyp
+			n.Holds += st.Outside.Holds
+			n.Fails += st.Outside.Fails
+			n.Inconclusive += st.Outside.Inconclusive
+			b.f("| %s | %s | %d | %d | %d | %d |\n", owners[i], st.Check, n.total(), n.Fails, n.Holds, n.Inconclusive)
+		}
+		b.f("\n")
+	}
+	table("Results without a role", "Results whose check does not state what it is evidence of (rendered as "+Unspecified+"); they count in no verdict above.", unspec)
 }
 
 // ---- appendices

@@ -63,7 +63,8 @@ func Render(o *sweep.Outcome, m Meta) (*Doc, error) {
 // Write writes the document into dir: REPORT.md, report.json and
 // figures/*.svg. A file whose content is unchanged is not rewritten (so a
 // tracked report stays untouched when the code and seed are the same),
-// and a figure this run did not draw is removed, so that the directory
+// and every other SVG file in dir/figures (a figure this run did not
+// draw, or one an earlier version drew) is removed, so that the directory
 // never shows a stale one. It returns the paths it wrote or removed.
 func Write(dir string, d *Doc) (changed []string, err error) {
 	figDir := filepath.Join(dir, "figures")
@@ -80,20 +81,29 @@ func Write(dir string, d *Doc) (changed []string, err error) {
 		changed = append(changed, p)
 		return nil
 	}
+	keep := map[string]bool{}
 	for _, f := range d.Figures {
-		p := filepath.Join(figDir, f.File)
 		if f.SVG == nil {
-			err := os.Remove(p)
-			if err == nil {
-				changed = append(changed, p)
-			} else if !errors.Is(err, os.ErrNotExist) {
-				return changed, err
-			}
 			continue
 		}
-		if err := put(p, f.SVG); err != nil {
+		keep[f.File] = true
+		if err := put(filepath.Join(figDir, f.File), f.SVG); err != nil {
 			return changed, err
 		}
+	}
+	old, err := filepath.Glob(filepath.Join(figDir, "*.svg"))
+	if err != nil {
+		return changed, err
+	}
+	sort.Strings(old)
+	for _, p := range old {
+		if keep[filepath.Base(p)] {
+			continue
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return changed, err
+		}
+		changed = append(changed, p)
 	}
 	if err := put(filepath.Join(dir, "REPORT.md"), d.Markdown); err != nil {
 		return changed, err

@@ -211,7 +211,7 @@ func TestMarkdownStructure(t *testing.T) {
 	}
 	// sections in order
 	last := -1
-	for _, h := range []string{"# Verification report", "## Verdicts", "### Results by role", "### Sanity of the numerics (C0)",
+	for _, h := range []string{"# Verification report", "## Verdicts", "### Maps of where the statements stop holding", "### Refuted readings", "### Sanity of the numerics (C0)",
 		"## Findings", "## Thresholds", "## Figures", "## Appendix A. Statements", "## Appendix B.", "## Appendix C.",
 		"## Appendix D.", "## Appendix E.", "## Appendix F.", "## Appendix G.", "## Appendix H. report.json schema"} {
 		i := strings.Index(md, "\n"+h)
@@ -269,8 +269,11 @@ func TestVerdictTable(t *testing.T) {
 		t.Errorf("evidence cell %q", cells[5])
 	}
 	// roles are counted apart; refuted readings never as claim FAILS
-	if !strings.Contains(md, "| C1 | refuted-reading |") || !strings.Contains(md, "| C1 | claim, outside the hypotheses |") {
-		t.Error("role table lacks the refuted-reading or outside rows")
+	if !strings.Contains(md, "| C1 | C1.per-head | 24 | 24 | 0 | 0 |") || !regexp.MustCompile(`\| C1 \| 27 \| 16 \| 10 \| 1 \|`).MatchString(md) {
+		t.Error("role tables lack the refuted-reading or map rows")
+	}
+	if strings.Contains(md, "### Results without a role") {
+		t.Error("a results-without-role table where every result has a role")
 	}
 }
 
@@ -465,9 +468,16 @@ func TestWrite(t *testing.T) {
 		t.Error("an unchanged REPORT.md was rewritten")
 	}
 	d.Figures[0].SVG = nil
+	stale := filepath.Join(dir, "figures", "hold_map.svg")
+	if err := os.WriteFile(stale, []byte("<svg/>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	changed, _ = Write(dir, d)
-	if _, err := os.Stat(filepath.Join(dir, "figures", d.Figures[0].File)); err == nil || len(changed) != 1 {
+	if _, err := os.Stat(filepath.Join(dir, "figures", d.Figures[0].File)); err == nil || len(changed) != 2 {
 		t.Errorf("a figure not drawn was not removed (changed %v)", changed)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a stale figure of an earlier version was not removed")
 	}
 }
 
