@@ -91,7 +91,9 @@ type mapJSON struct {
 	Panels  []panelRow `json:"panels"`
 }
 
-// panelRow is one small multiple of a hold map.
+// panelRow is one small multiple of a hold map. Its results are not
+// stored (they would triple the file): each cell's regime is determined by
+// the grid (d = 2, sigma = 1, seed 1) and rerunning reproduces it.
 type panelRow struct {
 	Variant    string             `json:"variant"`
 	Geometry   claims.Geometry    `json:"geometry"`
@@ -99,7 +101,6 @@ type panelRow struct {
 	Cells      []string           `json:"cells"`
 	InHyp      [][]bool           `json:"in_hypotheses"`
 	Thresholds []claims.Threshold `json:"thresholds"`
-	Results    []claims.Result    `json:"results"`
 }
 
 // figureJSON describes one figure.
@@ -152,7 +153,7 @@ func (v *view) toJSON() reportJSON {
 		mj := mapJSON{Claim: m.Claim, Deltas: m.Deltas, LamS2: m.LamS2, LeftOut: nonNil(m.Left), Panels: []panelRow{}}
 		for _, p := range m.Panels {
 			pr := panelRow{Variant: p.Variant, Geometry: p.Geometry, Pi1: p.Pi1, InHyp: p.InHyp,
-				Thresholds: nonNil(p.Thresholds), Results: nonNil(p.Results)}
+				Thresholds: nonNil(p.Thresholds)}
 			for _, row := range p.Cells {
 				s := ""
 				for _, c := range row {

@@ -82,11 +82,6 @@ func TestRunPipeline(t *testing.T) {
 	var rep struct {
 		SchemaVersion int             `json:"schema_version"`
 		Results       []claims.Result `json:"results"`
-		Maps          []struct {
-			Panels []struct {
-				Results []claims.Result `json:"results"`
-			} `json:"panels"`
-		} `json:"maps"`
 		Counterexamples []struct {
 			Original claims.Result `json:"original"`
 			Shrunk   claims.Result `json:"shrunk"`
@@ -118,11 +113,6 @@ func TestRunPipeline(t *testing.T) {
 
 	t.Run("specs reproduce", func(t *testing.T) {
 		all := append([]claims.Result(nil), rep.Results...)
-		for _, m := range rep.Maps {
-			for _, p := range m.Panels {
-				all = append(all, p.Results...)
-			}
-		}
 		for _, c := range rep.Counterexamples {
 			all = append(all, c.Original, c.Shrunk)
 		}
