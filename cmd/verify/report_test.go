@@ -80,8 +80,8 @@ func TestRunPipeline(t *testing.T) {
 	t.Run("workers 1 vs 2", func(t *testing.T) { sameOutputs(t, dirs[0], dirs[2]) })
 
 	var rep struct {
-		SchemaVersion int             `json:"schema_version"`
-		Results       []claims.Result `json:"results"`
+		SchemaVersion   int             `json:"schema_version"`
+		Results         []claims.Result `json:"results"`
 		Counterexamples []struct {
 			Original claims.Result `json:"original"`
 			Shrunk   claims.Result `json:"shrunk"`
