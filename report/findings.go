@@ -313,8 +313,9 @@ func distanceFindings(v *view) []finding {
 			}
 		}
 	}
+	out := deltaFindings(soft)
 	if len(hits) == 0 {
-		return nil
+		return out
 	}
 	lo, hi := hits[0].delta, hits[0].delta
 	best := hits[0]
@@ -324,9 +325,40 @@ func distanceFindings(v *view) []finding {
 			best = h
 		}
 	}
-	return []finding{{rank: 6, Topic: topicDistance, Claim: "C1",
+	return append(out, finding{rank: 6, Topic: topicDistance, Claim: "C1",
 		Text: fmt.Sprintf("The distance of the minimizer to the centroids is not monotone in lambda: on the distance figure's grid it is larger at the larger lambda sigma^2 at %d separations between Delta = %s and %s; largest case: Delta = %s, distance %s sigma at lambda sigma^2 = %s against %s sigma at %s.",
 			len(hits), exact(lo), exact(hi), exact(best.delta), num(best.b.Dist), exact(best.lb), num(best.a.Dist), exact(best.la)),
 		Uncertainty: fmt.Sprintf("the two distances differ by more than the sum of their error bounds (%s and %s)", bound(best.a.Err), bound(best.b.Err)),
-		Command:     runCommand("C1")}}
+		Command:     runCommand("C1")})
+}
+
+// deltaFindings looks, in each softmax series of the minimizer-distance
+// data, for a separation step at which the distance grows by more than
+// both error bounds (the distance is not monotone in Delta), and reports
+// the largest such increase per series.
+func deltaFindings(series []sweep.DistanceSeries) []finding {
+	var out []finding
+	for _, s := range series {
+		best, n := -1, 0
+		ratio := 0.0
+		for i := 0; i+1 < len(s.Points); i++ {
+			a, b := s.Points[i], s.Points[i+1]
+			if a.OK && b.OK && b.Dist-a.Dist > a.Err+b.Err {
+				n++
+				if r := b.Dist / a.Dist; r > ratio {
+					best, ratio = i, r
+				}
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		a, b := s.Points[best], s.Points[best+1]
+		out = append(out, finding{rank: 6, Topic: topicDistance, Claim: "C1",
+			Text: fmt.Sprintf("At lambda sigma^2 = %s the distance of the minimizer to the centroids is not monotone in the separation: it grows at %d step(s) of the distance figure's grid; largest: from %s sigma at Delta = %s to %s sigma at Delta = %s.",
+				exact(s.LamS2), n, num(a.Dist), exact(a.Delta), num(b.Dist), exact(b.Delta)),
+			Uncertainty: fmt.Sprintf("the increase exceeds the sum of the two error bounds (%s and %s)", bound(a.Err), bound(b.Err)),
+			Command:     runCommand("C1")})
+	}
+	return out
 }

@@ -576,3 +576,25 @@ func TestRegimeText(t *testing.T) {
 		t.Errorf("regimeText = %q", got)
 	}
 }
+
+func TestDeltaFindings(t *testing.T) {
+	pt := func(delta, d float64) sweep.DistancePoint {
+		return sweep.DistancePoint{Delta: delta, Dist: d, Err: 1e-6, OK: true}
+	}
+	s := sweep.DistanceSeries{LamS2: 0.3, Points: []sweep.DistancePoint{pt(7, 1e-2), pt(7.5, 7e-4), pt(8, 2e-3), pt(8.5, 1.9e-3),
+		{Delta: 9, Dist: 5e-3, Err: 1, OK: true}}}
+	fs := deltaFindings([]sweep.DistanceSeries{s})
+	if len(fs) != 1 {
+		t.Fatalf("%d findings", len(fs))
+	}
+	// one resolved increase (7.5 -> 8); 8.5 -> 9 is within its error bound
+	for _, want := range []string{"grows at 1 step(s)", "from 0.0007 sigma at Delta = 7.5 to 0.002 sigma at Delta = 8"} {
+		if !strings.Contains(fs[0].Text, want) {
+			t.Errorf("finding %q lacks %q", fs[0].Text, want)
+		}
+	}
+	s.Points = s.Points[:2]
+	if fs := deltaFindings([]sweep.DistanceSeries{s}); len(fs) != 0 {
+		t.Errorf("monotone series: %v", fs)
+	}
+}

@@ -240,7 +240,9 @@ type HoldMap struct {
 }
 
 // MapPanel is one small multiple: Cells[j][i] is the status at LamS2[j],
-// Deltas[i]; InHyp[j][i] whether that regime is inside the claim's a
+// Deltas[i], over the claim-role checks (and those without a role) that
+// are asserted there (inside the claim's hypotheses, the checks whose
+// own hypotheses the regime meets); InHyp[j][i] whether that regime is inside the claim's a
 // priori hypotheses; Thresholds the claim's measured thresholds on slices
 // of the same variant, geometry and weight, in increasing lambda sigma^2.
 type MapPanel struct {
@@ -339,7 +341,10 @@ func computeMaps(env claims.Env, cfg Config, out *Outcome) []HoldMap {
 					p.InHyp[j][i] = cr.Claim.InHypotheses(jobs[k].Regime)
 					var kept []claims.Result
 					for _, r := range res[k] {
-						if !skip[r.Check] && (r.Role == "" || r.Role == claims.RoleClaim) {
+						// a check whose own hypotheses are narrower than
+						// the claim's is not asserted in a cell inside the
+						// claim's hypotheses: it does not count there
+						if !skip[r.Check] && (r.Role == "" || r.Role == claims.RoleClaim) && (r.InHypotheses || !p.InHyp[j][i]) {
 							kept = append(kept, r)
 						}
 					}
