@@ -43,7 +43,17 @@ func (v *view) intro(b *md) {
 	if c.Quick {
 		b.f("; quick mode: smaller sample counts, ladders and grids")
 	}
-	b.f(").\n\n")
+	b.f(")")
+	var short []string
+	for _, cv := range v.claims {
+		if n := len(cv.run.InHyp); n < c.InHyp {
+			short = append(short, fmt.Sprintf("%s has %d", cv.id, n))
+		}
+	}
+	if len(short) > 0 {
+		b.f("; the hypotheses are hard to sample for some claims: %s regimes inside them", strings.Join(short, ", "))
+	}
+	b.f(".\n\n")
 	b.f("A check HOLDS when its margin exceeds the bound on the margin's numerical error, FAILS when the violation exceeds it, and is INCONCLUSIVE otherwise. ")
 	b.f("Each result has a role (claim, map, refuted reading, sanity) and a kind of evidence (certified, estimated, sampled, statistical), defined in docs/MODEL.md §9; the model and the claims are in docs/MODEL.md §1 to §7. ")
 	b.f("The appendices hold the full statements, every result other than HOLDS, the counterexamples, the named regimes, the error budget, the reproduction and the report.json schema.\n\n")
