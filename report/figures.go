@@ -95,6 +95,18 @@ func drawFigures(v *view) []Figure {
 			continue
 		}
 		add(f, func() ([]byte, string, error) { return figureMap(*m) }, m != nil, sweep.FigMaps)
+		if m != nil && figs[len(figs)-1].SVG != nil {
+			for k := range fd.Maps {
+				if fd.Maps[k].Claim == id {
+					break
+				}
+				if sameCells(fd.Maps[k], *m) {
+					n := &figs[len(figs)-1].Note
+					*n = strings.TrimPrefix(*n+"; every cell has the same status as in "+fd.Maps[k].Claim+"'s map", "; ")
+					break
+				}
+			}
+		}
 	}
 	hasT := false
 	for _, cr := range o.Runs {
@@ -460,6 +472,20 @@ func smallAxes(p *plot.Plot) {
 	p.X.Padding, p.Y.Padding = 0, 0
 	p.X.Tick.Label.Font.Size, p.Y.Tick.Label.Font.Size = vg.Points(9), vg.Points(9)
 	p.X.Label.TextStyle.Font.Size, p.Y.Label.TextStyle.Font.Size = vg.Points(10), vg.Points(10)
+}
+
+// sameCells reports whether two hold maps have the same grid and the same
+// cell statuses.
+func sameCells(a, b sweep.HoldMap) bool {
+	if len(a.Panels) != len(b.Panels) || fmt.Sprint(a.Deltas, a.LamS2) != fmt.Sprint(b.Deltas, b.LamS2) {
+		return false
+	}
+	for i := range a.Panels {
+		if fmt.Sprint(a.Panels[i].Cells) != fmt.Sprint(b.Panels[i].Cells) {
+			return false
+		}
+	}
+	return true
 }
 
 // ---- thresholds

@@ -34,7 +34,7 @@ const (
 	topicRefutation = "in-hypothesis failure"
 	topicThreshold  = "threshold"
 	topicNonMono    = "non-monotone threshold"
-	topicBoundary   = "failure at the boundary"
+	topicBoundary   = "failure near the hypotheses"
 	topicSaddle     = "saddle"
 	topicRefuted    = "refuted reading"
 	topicDistance   = "minimizer distance"
@@ -203,12 +203,12 @@ func computeFindings(v *view) []finding {
 		case inside:
 			text = fmt.Sprintf("Check %s FAILS at the boundary of %s's hypotheses, at %s (%s); margin %s.", s.Check, ce.Claim, where, regimeText(s.Regime), marginText(s))
 		default:
-			text = fmt.Sprintf("Check %s FAILS at %s, just outside %s's hypotheses (%s); margin %s.", s.Check, where, ce.Claim, regimeText(s.Regime), marginText(s))
-			if ce.AtBoundary != nil {
-				text += fmt.Sprintf(" The hypotheses start at %s on the same path, where the check %s.", entry, verdictPhrase(ce.AtBoundary.Verdict))
-			}
+			text = fmt.Sprintf("Failure of check %s nearest to %s's hypotheses: it FAILS at %s (%s; margin %s).", s.Check, ce.Claim, where, regimeText(s.Regime), marginText(s))
 			if ce.Pass != nil && ce.Pass != ce.AtBoundary {
-				text += fmt.Sprintf(" The nearest point found beyond it that does not fail is at Delta = %s (%s).", exact(ce.Pass.Regime.Separation), ce.Pass.Verdict)
+				text += fmt.Sprintf(" Moving toward the hypotheses, it stops failing at Delta = %s (%s).", exact(ce.Pass.Regime.Separation), ce.Pass.Verdict)
+			}
+			if ce.AtBoundary != nil {
+				text += fmt.Sprintf(" Where the hypotheses start on the same path, at %s, the check %s.", entry, verdictPhrase(ce.AtBoundary.Verdict))
 			}
 		}
 		bs = append(bs, withSpec(finding{rank: 3, key: gap, Topic: topicBoundary, Claim: ce.Claim, Text: text,

@@ -620,3 +620,18 @@ func TestRealStatementsLint(t *testing.T) {
 		t.Errorf("%d style problems, e.g.:\n%s", len(p), strings.Join(p[:min(len(p), 20)], "\n"))
 	}
 }
+
+func TestSameCellsNoted(t *testing.T) {
+	o := outcome(t, 1)
+	d, _ := Render(o, meta)
+	// the fake claims are identical, so every map repeats C1's
+	for _, f := range d.Figures {
+		if strings.HasPrefix(f.File, "hold_map_") && f.File != "hold_map_c1.svg" && !strings.Contains(f.Note, "same status as in C1's map") {
+			t.Errorf("%s: note %q", f.File, f.Note)
+		}
+	}
+	o.Figures.Maps[1].Panels[0].Cells[0][0] = sweep.CellInconclusive
+	if sameCells(o.Figures.Maps[0], o.Figures.Maps[1]) {
+		t.Error("different maps reported the same")
+	}
+}
