@@ -30,11 +30,10 @@ type Figures struct {
 
 // Figure names (keys of Figures.Notes).
 const (
-	FigCurves    = "curves"
-	FigDistance  = "distance"
-	FigMaps      = "maps"
-	FigQuant     = "quant"
-	FigThreshold = "thresholds"
+	FigCurves   = "curves"
+	FigDistance = "distance"
+	FigMaps     = "maps"
+	FigQuant    = "quant"
 )
 
 // CurvesRegimeName is the catalog regime of the training-curve figure.
