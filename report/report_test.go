@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"image/png"
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -633,5 +635,57 @@ func TestSameCellsNoted(t *testing.T) {
 	o.Figures.Maps[1].Panels[0].Cells[0][0] = sweep.CellInconclusive
 	if sameCells(o.Figures.Maps[0], o.Figures.Maps[1]) {
 		t.Error("different maps reported the same")
+	}
+}
+
+// TestFiguresFitOnCanvas renders every figure to PNG with rsvg-convert
+// (skipped when it is not installed), with whatever serif font the
+// machine has (on the development machine: DejaVu Serif, no Liberation),
+// and requires a blank margin of 2 pixels on every edge: a label clipped
+// by the canvas would leave ink there.
+func TestFiguresFitOnCanvas(t *testing.T) {
+	bin, err := exec.LookPath("rsvg-convert")
+	if err != nil {
+		t.Skip("rsvg-convert not installed")
+	}
+	dir := t.TempDir()
+	for _, f := range render(t, 2).Figures {
+		if f.SVG == nil {
+			continue
+		}
+		in := filepath.Join(dir, f.File)
+		if err := os.WriteFile(in, f.SVG, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(bin, in).Output()
+		if err != nil {
+			t.Fatalf("%s: rsvg-convert: %v", f.File, err)
+		}
+		img, err := png.Decode(bytes.NewReader(out))
+		if err != nil {
+			t.Fatalf("%s: %v", f.File, err)
+		}
+		b := img.Bounds()
+		ink := func(x, y int) bool {
+			r, g, bl, a := img.At(x, y).RGBA()
+			// transparent or near-white background is blank
+			return a > 0x8000 && (r < 0xd000 || g < 0xd000 || bl < 0xd000)
+		}
+		for x := b.Min.X; x < b.Max.X; x++ {
+			for _, y := range []int{b.Min.Y, b.Min.Y + 1, b.Max.Y - 2, b.Max.Y - 1} {
+				if ink(x, y) {
+					t.Errorf("%s: ink at the top or bottom edge (%d, %d)", f.File, x, y)
+					break
+				}
+			}
+		}
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for _, x := range []int{b.Min.X, b.Min.X + 1, b.Max.X - 2, b.Max.X - 1} {
+				if ink(x, y) {
+					t.Errorf("%s: ink at the left or right edge (%d, %d)", f.File, x, y)
+					break
+				}
+			}
+		}
 	}
 }
