@@ -81,8 +81,8 @@ func counts(r claims.Result) bool {
 
 // shrinkTasks picks, for every check of every claim, the FAILS on random
 // regimes to shrink: up to shrinkInHyp inside the hypotheses (most
-// negative margins first, simplified), and the one outside them nearest to
-// the hypothesis boundary (moved toward it).
+// negative margins first, simplified), and the one on a regime outside
+// the claim's hypotheses nearest to their boundary (moved toward it).
 func shrinkTasks(runs []ClaimRun, quick bool) []shrinkTask {
 	limit := shrinkInHyp
 	if quick {
@@ -97,11 +97,15 @@ func shrinkTasks(runs []ClaimRun, quick bool) []shrinkTask {
 				if r.Check != check || r.Verdict != claims.Fails || cr.Sources[i] == FromCatalog || !counts(r) {
 					continue
 				}
-				if r.InHypotheses {
+				switch {
+				case r.InHypotheses:
 					in = append(in, r)
-				} else {
+				case !cr.Claim.InHypotheses(r.Regime):
 					out = append(out, r)
 				}
+				// (a FAILS of a check whose own hypotheses are narrower
+				// than the claim's, on a regime inside the claim's, has
+				// no claim boundary to move toward: not shrunk)
 			}
 			sortFails(in)
 			for _, f := range in[:min(len(in), limit)] {
