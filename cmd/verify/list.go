@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"attnclust/sweep"
 )
 
 // listUsage documents the list subcommand.
@@ -16,7 +18,7 @@ order; with -short, one line per claim (ID and title).
 `
 
 // cmdList implements "verify list".
-func cmdList(args []string, stdout, stderr io.Writer, s suite) int {
+func cmdList(args []string, stdout, stderr io.Writer, s sweep.Suite) int {
 	fs := flag.NewFlagSet("verify list", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
@@ -33,7 +35,7 @@ func cmdList(args []string, stdout, stderr io.Writer, s suite) int {
 		fmt.Fprintf(stderr, "verify list: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	for i, c := range s.claims {
+	for i, c := range s.Claims {
 		if *short {
 			fmt.Fprintf(stdout, "%s\t%s\n", c.ID(), oneLine(c.Title()))
 			continue

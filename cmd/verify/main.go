@@ -10,12 +10,13 @@
 //	verify help                print the usage text
 //
 // The run subcommand (the default: no subcommand, or a first argument that
-// is a flag) checks every claim of package claims on seeded random regimes
-// and on the named regimes of the catalog, shrinks the counterexamples it
-// finds, draws the figures and writes REPORT.md, report.json, figures/*.svg
-// and timings.txt to the output directory; see runUsage for its flags. The
-// same flags and seed give byte-identical REPORT.md, report.json and SVG
-// files, whatever the number of workers.
+// is a flag) parses its flags and wires package sweep (which checks every
+// claim on seeded random regimes inside and outside its hypotheses and on
+// the named regimes, measures thresholds, shrinks counterexamples and
+// computes the figure data) to package report (which renders REPORT.md,
+// report.json and figures/*.svg); see runUsage for its flags. The same
+// flags and seed give byte-identical files, whatever the number of
+// workers; progress and wall times go to stderr.
 //
 // The eval subcommand reads one JSON object describing a mixture and a
 // layer and prints one JSON object with the evaluated quantities; see
@@ -33,6 +34,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"attnclust/sweep"
 )
 
 // suiteVersion is the version of the verification suite, printed in every
@@ -55,6 +58,12 @@ const (
 // stderr, and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runWith(args, stdin, stdout, stderr, defaultBackend())
+}
+
+// defaultSuite returns the real claims and numerics, with be's
+// quantization back end.
+func defaultSuite(be backend) sweep.Suite {
+	return sweep.DefaultSuite(be.quantInf, be.quantMC)
 }
 
 // runWith is run with the numerical back end injected, so that tests can
@@ -96,8 +105,8 @@ const usageText = `usage: verify [subcommand] [flags]
 
 subcommands:
   run [flags]         (default) check every claim on seeded random regimes and
-                      on the named catalog, write REPORT.md, report.json,
-                      figures/*.svg and timings.txt
+                      on the named catalog, write REPORT.md, report.json
+                      and figures/*.svg
   list [-short]       print each claim's ID, title and statement
   eval [-spec FILE]   evaluate one JSON spec read from stdin (or FILE) and
                       print one JSON object on stdout

@@ -1,21 +1,20 @@
 package main
 
 import (
-	"pgregory.net/rapid"
-
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"attnclust/claims"
 	"attnclust/numerics"
+	"attnclust/sweep"
 	"attnclust/theory"
 )
 
@@ -30,29 +29,29 @@ func runArgs(args ...string) (code int, stdout, stderr string) {
 }
 
 // runSuite runs the run subcommand with a given suite.
-func runSuite(s suite, args ...string) (code int, stdout, stderr string) {
+func runSuite(s sweep.Suite, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = cmdRun(args, &out, &errb, s)
 	return code, out.String(), errb.String()
 }
 
-// ---- a fake claim, so that the shrinker, -check and the figures can be
-// tested fast and without depending on the real claims' verdicts.
-
-// fakeClaim FAILS its check "<id>.sep" when the separation is below 5
-// (margin Delta - 5), and HOLDS "<id>.ok" everywhere.
+// fakeClaim FAILS its claim check "<id>.sep" when the separation is below
+// 5 (margin Delta - 5) and HOLDS its map check "<id>.ok" everywhere; its
+// hypotheses are d >= 2 and Delta >= 6.
 type fakeClaim struct{ id string }
 
-func (f fakeClaim) ID() string                        { return f.id }
-func (f fakeClaim) Title() string                     { return "Fake claim " + f.id }
-func (f fakeClaim) Statement() string                 { return "## A heading\n\nFake statement of " + f.id + "." }
-func (f fakeClaim) Ranges() claims.Ranges             { return claims.FullRanges() }
-func (f fakeClaim) InHypotheses(r claims.Regime) bool { return r.D >= 2 }
+func (f fakeClaim) ID() string            { return f.id }
+func (f fakeClaim) Title() string         { return "Fake claim " + f.id }
+func (f fakeClaim) Statement() string     { return "Fake statement of " + f.id + "." }
+func (f fakeClaim) Ranges() claims.Ranges { return claims.FullRanges() }
 func (f fakeClaim) Hypotheses() []claims.Hypothesis {
-	return []claims.Hypothesis{{Text: "d >= 2", Provenance: claims.Derived}}
+	return []claims.Hypothesis{{Text: "Delta >= 6", Provenance: claims.FromPaper, Ref: "docs/MODEL.md §7.2"}}
 }
+func (f fakeClaim) InHypotheses(r claims.Regime) bool { return r.D >= 2 && r.Separation >= 6 }
 func (f fakeClaim) InHypothesesGenerator() *rapid.Generator[claims.Regime] {
-	return f.Ranges().Generator()
+	rg := claims.FullRanges()
+	rg.SepMin = 6
+	return rg.Generator()
 }
 func (f fakeClaim) Check(env claims.Env, r claims.Regime) []claims.Result {
 	mix, err := r.Mixture()
@@ -60,44 +59,43 @@ func (f fakeClaim) Check(env claims.Env, r claims.Regime) []claims.Result {
 		return nil
 	}
 	l, _ := r.Layer()
-	spec := claims.PrototypeSpec(mix, l, mix.Centroids)
 	margin := r.Separation - 5
-	v := claims.Decide(margin, 1e-9)
 	return []claims.Result{
-		{Claim: f.id, Check: f.id + ".sep", Regime: r, Verdict: v, Margin: margin, Err: 1e-9, Units: "Delta", Spec: spec},
-		{Claim: f.id, Check: f.id + ".ok", Regime: r, Verdict: claims.Holds, Margin: 1, Err: 0.5 + r.Pi1, Units: "unit"},
+		{Claim: f.id, Check: f.id + ".sep", Regime: r, Verdict: claims.Decide(margin, 1e-9), Margin: margin, Err: 1e-9, Units: "Delta",
+			Spec: claims.PrototypeSpec(mix, l, mix.Centroids), Role: claims.RoleClaim, Kind: claims.KindCertified},
+		{Claim: f.id, Check: f.id + ".ok", Regime: r, Verdict: claims.Holds, Margin: 1, Err: 0.5, Units: "unit",
+			Role: claims.RoleMap, Kind: claims.KindSampled},
 	}
 }
 
-func fakeSuite() suite {
+func fakeSuite() sweep.Suite {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	var tick atomic.Int64
-	return suite{
-		claims: []claims.Claim{fakeClaim{"C1"}, fakeClaim{"C3"}, fakeClaim{"C4"}},
-		curves: func(env claims.Env, r claims.Regime, runs int) ([]trainingCurve, error) {
-			var out []trainingCurve
-			for s, name := range []string{"small-scale", "data-tokens", "equal-heads"} {
-				c := trainingCurve{Scheme: name}
-				for i := 0; i <= 20; i++ {
-					c.Iter = append(c.Iter, 10*i)
-					c.Cos1 = append(c.Cos1, 1-math.Exp(-float64(i)/float64(s+2)))
-					c.Cos2 = append(c.Cos2, 1-2*math.Exp(-float64(i)/float64(s+3)))
-					c.Risk = append(c.Risk, math.Exp(-float64(i)))
-				}
-				out = append(out, c)
+	return sweep.Suite{
+		Claims: []claims.Claim{fakeClaim{"C1"}, fakeClaim{"C3"}, fakeClaim{"C4"}},
+		Curves: func(env claims.Env, r claims.Regime, runs int) ([]claims.Curve, error) {
+			c := claims.Curve{Scheme: "small-scale"}
+			for i := 0; i <= 20; i++ {
+				c.Iter = append(c.Iter, 10*i)
+				c.Cos1 = append(c.Cos1, 1-math.Exp(-float64(i)))
+				c.Cos2 = append(c.Cos2, 1-2*math.Exp(-float64(i)))
 			}
-			return out, nil
+			return []claims.Curve{c}, nil
 		},
-		minDist: func(env claims.Env, r claims.Regime) (float64, float64, error) {
+		MinDist: func(env claims.Env, r claims.Regime) (float64, float64, error) {
 			return math.Exp(-r.Separation*r.Separation/8) / (1 + r.LambdaSigma2), 1e-13, nil
 		},
-		quantInf: func(theory.Mixture, float64) (numerics.Estimate, error) {
+		QuantInf: func(theory.Mixture, float64) (numerics.Estimate, error) {
 			return numerics.Estimate{Value: 0.0283, Err: 1e-15}, nil
 		},
-		quantMC: func(_ theory.Mixture, _ float64, L, _ int, _ uint64) (numerics.Estimate, error) {
+		QuantMC: func(_ theory.Mixture, _ float64, L, _ int, _ uint64) (numerics.Estimate, error) {
 			return numerics.Estimate{Value: 0.0283 + 0.5/float64(L), Err: 0.001}, nil
 		},
-		now: func() time.Time { return t0.Add(time.Duration(tick.Add(1)) * 100 * time.Millisecond) },
+		Slices:     func(claims.Claim, bool) []claims.Regime { return nil },
+		Thresholds: func(claims.Env, claims.Claim, []claims.Regime, int, func(int, int)) []claims.Threshold { return nil },
+		Summarize: func(c claims.Claim, rs []claims.Result) claims.Summary {
+			return claims.Summary{Claim: c.ID(), RandomInHypotheses: len(rs) / 2, FailureRateUpper: claims.FailureRateUpper(0, len(rs)/2, 0.95)}
+		},
+		Now: func() time.Time { return t0 },
 	}
 }
 
@@ -143,6 +141,8 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"-regimes", "-1"}, "-regimes"},
 		{[]string{"-regimes", "x"}, "-regimes"},
 		{[]string{"-regimes", "1000001"}, "-regimes"},
+		{[]string{"-outside", "-1"}, "-outside"},
+		{[]string{"-outside", "1.5"}, "-outside"},
 		{[]string{"-workers", "-1"}, "-workers"},
 		{[]string{"-seed", "-1"}, "-seed"},
 		{[]string{"-seed", "abc"}, "-seed"},
@@ -151,6 +151,7 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"-claims", "C1,,C2"}, "-claims"},
 		{[]string{"-out", ""}, "-out"},
 		{[]string{"-bogus"}, "-bogus"},
+		{[]string{"-figures=maybe"}, "-figures"},
 		{[]string{"-quick", "extra"}, `unexpected argument "extra"`},
 		{[]string{"-catalog", filepath.Join(dir, "missing.json")}, "-catalog"},
 		{[]string{"-catalog", bad}, "-catalog"},
@@ -183,12 +184,12 @@ func TestRunFlagErrors(t *testing.T) {
 func TestRunHelp(t *testing.T) {
 	for _, args := range [][]string{{"run", "-h"}, {"run", "-help"}} {
 		code, stdout, _ := runArgs(args...)
-		if code != exitOK || !strings.Contains(stdout, "-write-expected") {
+		if code != exitOK || !strings.Contains(stdout, "-write-expected") || !strings.Contains(stdout, "-outside") {
 			t.Errorf("%q: code %d, stdout %q", args, code, stdout)
 		}
 	}
 	code, stdout, _ := runArgs("help")
-	for _, s := range []string{"run [flags]", "list", "eval", "-regimes", "-check"} {
+	for _, s := range []string{"run [flags]", "list", "eval", "-regimes", "-outside", "-check"} {
 		if code != exitOK || !strings.Contains(stdout, s) {
 			t.Errorf("help does not mention %q", s)
 		}
@@ -196,130 +197,82 @@ func TestRunHelp(t *testing.T) {
 }
 
 func TestParseRunFlagsDefaults(t *testing.T) {
-	s := suite{claims: claims.All()}
+	s := sweep.Suite{Claims: claims.All()}
 	cfg, err := parseRunFlags(nil, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.seed != 1 || cfg.regimes != defaultRegimes || cfg.quick || cfg.out != "reports" || cfg.workers != 0 ||
-		cfg.catalog != defaultCatalog || !cfg.figures || len(cfg.claimIDs) != 5 {
+	if cfg.seed != 1 || cfg.regimes != defaultRegimes || cfg.outside != defaultOutside || cfg.quick || cfg.out != "reports" ||
+		cfg.workers != 0 || cfg.catalog != defaultCatalog || !cfg.figures || len(cfg.claimIDs) != 5 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	cfg, _ = parseRunFlags([]string{"-quick"}, s)
-	if cfg.regimes != defaultQuickRegimes {
-		t.Errorf("-quick: regimes %d", cfg.regimes)
+	if cfg.regimes != defaultQuickRegimes || cfg.outside != defaultQuickOutside {
+		t.Errorf("-quick: regimes %d, outside %d", cfg.regimes, cfg.outside)
 	}
-	cfg, _ = parseRunFlags([]string{"-quick", "-regimes", "7", "-claims", "C3, C1,C3"}, s)
-	if cfg.regimes != 7 || strings.Join(cfg.claimIDs, ",") != "C1,C3" {
+	cfg, _ = parseRunFlags([]string{"-quick", "-regimes", "7", "-outside", "0", "-claims", "C3, C1,C3"}, s)
+	if cfg.regimes != 7 || cfg.outside != 0 || strings.Join(cfg.claimIDs, ",") != "C1,C3" {
 		t.Errorf("-quick -regimes 7 -claims: %+v", cfg)
 	}
-	if got := cfg.command(5); got != "go run ./cmd/verify run -seed 1 -regimes 7 -claims C1,C3 -quick" {
+	if got := cfg.command(5); got != "go run ./cmd/verify run -seed 1 -regimes 7 -outside 0 -claims C1,C3 -quick" {
 		t.Errorf("command = %q", got)
 	}
 }
 
-// ---- the pipeline with a fake claim
-
-func TestShrinkSimplifies(t *testing.T) {
-	c := fakeClaim{"C1"}
-	r := claims.Regime{Name: "C1-random-3", D: 17, Sigma: 2.37, Pi1: 0.31, Geometry: claims.Angle, Angle: 1.3,
-		Separation: 3.71, Variant: "dot", LambdaSigma2: 0.347, Seed: 991}
-	fail := claims.Run(claims.Env{}, []claims.Job{{Claim: c, Regime: r}}, 1, nil)[0][0]
-	if fail.Verdict != claims.Fails {
-		t.Fatalf("fake claim does not fail: %+v", fail)
-	}
-	ce := shrink(claims.Env{}, c, fail, 30, 2)
-	got := ce.shrunk.Regime
-	want := claims.Regime{Name: "C1-random-3-shrunk", D: 2, Sigma: 1, Pi1: 0.5, Geometry: claims.Orthogonal,
-		Separation: 4, Variant: "dot", LambdaSigma2: 0.3, Seed: 0}
-	if got != want {
-		t.Errorf("shrunk to %+v, want %+v (steps %v)", got, want, ce.steps)
-	}
-	if ce.shrunk.Verdict != claims.Fails || ce.shrunk.Check != "C1.sep" || ce.shrunk.Spec == "" {
-		t.Errorf("shrunk result %+v", ce.shrunk)
-	}
-
-	// a failure that no simplification keeps stays as it was
-	r2 := claims.Regime{Name: "C1-random-4", D: 2, Sigma: 1, Pi1: 0.5, Geometry: claims.Orthogonal, Separation: 4.96,
-		Variant: "hardmax", Seed: 0}
-	fail2 := claims.Run(claims.Env{}, []claims.Job{{Claim: c, Regime: r2}}, 1, nil)[0][0]
-	ce2 := shrink(claims.Env{}, c, fail2, 30, 1)
-	if len(ce2.steps) != 0 || ce2.shrunk.Regime != r2 {
-		t.Errorf("unshrinkable: steps %v, shrunk %+v", ce2.steps, ce2.shrunk.Regime)
-	}
-
-	// the budget bounds the work
-	ce3 := shrink(claims.Env{}, c, fail, 2, 2)
-	if ce3.evals != 2 {
-		t.Errorf("budget 2: %d evaluations", ce3.evals)
-	}
-}
+// ---- the pipeline with fake claims
 
 func TestRunFakeSuite(t *testing.T) {
 	cat := writeCatalog(t)
 	out := t.TempDir()
 	exp := filepath.Join(t.TempDir(), "expected.json")
-	code, stdout, stderr := runSuite(fakeSuite(), "-regimes", "6", "-seed", "3", "-catalog", cat, "-out", out, "-write-expected", exp)
+	code, stdout, stderr := runSuite(fakeSuite(), "-regimes", "6", "-outside", "5", "-seed", "3", "-quick", "-catalog", cat, "-out", out, "-write-expected", exp)
 	if code != exitOK {
 		t.Fatalf("code %d, stderr %s", code, stderr)
 	}
 	if !strings.Contains(stdout, "C1") || !strings.Contains(stdout, "REPORT.md") {
 		t.Errorf("stdout %q", stdout)
 	}
+	for _, s := range []string{"verify: time total", "file(s) changed"} {
+		if !strings.Contains(stderr, s) {
+			t.Errorf("stderr lacks %q:\n%s", s, stderr)
+		}
+	}
+	if strings.Contains(stderr, "REPORT.md style") {
+		t.Errorf("the fake report has style problems:\n%s", stderr)
+	}
 	md, err := os.ReadFile(filepath.Join(out, "REPORT.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(md)
-	for _, s := range []string{
-		"## Summary", "[C1](#c1)", `<a id="c1"></a>`, "Fake statement of C1.", "##### A heading",
-		"`C1.sep`", "`C1.ok`", "Counterexamples", "-shrunk", "```json", "go run ./cmd/verify eval",
-		"## Named regimes", "| near |", "**FAILS**", "## Figures", "![Training curves (C3)](figures/training_curves.svg)",
-		"figures/minimizer_distance.svg", "figures/hold_map.svg", "figures/quantization.svg",
-		"## Reproduction", "go run ./cmd/verify run -seed 3 -regimes 6 -catalog", suiteVersion, "## report.json schema",
-	} {
+	for _, s := range []string{"## Verdicts", "## Findings", "## Figures", "Fake statement of C1.", "## Appendix D. Counterexamples",
+		"```json", "go run ./cmd/verify run -seed 3 -regimes 6 -outside 5 -quick -catalog", "| near |"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("REPORT.md lacks %q", s)
 		}
 	}
-	for _, s := range []string{out, "timings", "0.1 s"} {
-		if strings.Contains(text, s) && s != "timings" {
-			t.Errorf("REPORT.md contains %q", s)
-		}
+	if strings.Contains(text, out) {
+		t.Error("REPORT.md names the output directory")
 	}
-	for _, f := range []string{figCurves, figDistance, figMap, figQuant} {
-		b, err := os.ReadFile(filepath.Join(out, "figures", f))
-		if err != nil || !bytes.HasPrefix(bytes.TrimSpace(b), []byte("<?xml")) {
-			t.Errorf("figure %s: %v", f, err)
-		}
+	if _, err := os.Stat(filepath.Join(out, "timings.txt")); err == nil {
+		t.Error("the run wrote timings.txt")
 	}
-	if _, err := os.Stat(filepath.Join(out, "timings.txt")); err != nil {
-		t.Error(err)
+	rep := readJSON(t, filepath.Join(out, "report.json"))
+	if rep["schema_version"] != 2.0 || rep["suite_version"] != suiteVersion || rep["seed"] != 3.0 || rep["in_hypotheses_per_claim"] != 6.0 || rep["outside_per_claim"] != 5.0 {
+		t.Errorf("report.json header: %v %v %v %v %v", rep["schema_version"], rep["suite_version"], rep["seed"], rep["in_hypotheses_per_claim"], rep["outside_per_claim"])
+	}
+	if n := len(rep["results"].([]any)); n != 3*(6+5+2)*2 {
+		t.Errorf("%d results, want %d", n, 3*13*2)
 	}
 
-	rep := readJSON(t, filepath.Join(out, "report.json"))
-	if rep["schema_version"] != 1.0 || rep["suite_version"] != suiteVersion || rep["seed"] != 3.0 || rep["regimes_per_claim"] != 6.0 {
-		t.Errorf("report.json header: %v %v %v %v", rep["schema_version"], rep["suite_version"], rep["seed"], rep["regimes_per_claim"])
-	}
-	results := rep["results"].([]any)
-	if len(results) != 3*(6+2)*2 {
-		t.Errorf("%d results, want %d", len(results), 3*8*2)
-	}
-	cexs := rep["counterexamples"].([]any)
-	if len(cexs) == 0 {
-		t.Fatal("no counterexample")
-	}
-	shrunk := cexs[0].(map[string]any)["shrunk"].(map[string]any)
-	if shrunk["verdict"] != "FAILS" || shrunk["spec"] == "" {
-		t.Errorf("shrunk counterexample %v", shrunk)
-	}
-	c0 := rep["claims"].([]any)[0].(map[string]any)
-	if c0["id"] != "C1" || len(c0["checks"].([]any)) != 2 {
-		t.Errorf("claims[0] = %v", c0)
+	// a second run with the same command changes no file
+	_, _, stderr = runSuite(fakeSuite(), "-regimes", "6", "-outside", "5", "-seed", "3", "-quick", "-catalog", cat, "-out", out, "-workers", "1")
+	if !strings.Contains(stderr, "verify: 0 file(s) changed") {
+		t.Errorf("second run rewrote files:\n%s", stderr)
 	}
 
 	// the expected table round-trips through -check
-	code, _, stderr = runSuite(fakeSuite(), "-regimes", "0", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
+	code, _, stderr = runSuite(fakeSuite(), "-regimes", "0", "-outside", "0", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
 	if code != exitOK {
 		t.Fatalf("-check with the table just written: code %d, stderr %s", code, stderr)
 	}
@@ -330,7 +283,6 @@ func TestRunFakeSuite(t *testing.T) {
 	if !strings.Contains(string(tab), `"reason": "margin -2 < -error 1e-09 (Delta)"`) {
 		t.Errorf("expected table lacks the FAILS reason:\n%s", tab)
 	}
-	// a wrong row is reported, and so is a missing one
 	broken := strings.Replace(string(tab), `"check": "C1.ok",
       "verdict": "HOLDS"`, `"check": "C1.ok",
       "verdict": "INCONCLUSIVE",
@@ -341,12 +293,11 @@ func TestRunFakeSuite(t *testing.T) {
 	if err := os.WriteFile(exp, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr = runSuite(fakeSuite(), "-regimes", "0", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
+	code, _, stderr = runSuite(fakeSuite(), "-regimes", "0", "-outside", "0", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
 	if code != exitFailure || !strings.Contains(stderr, "C1.ok on far: expected INCONCLUSIVE, got HOLDS") {
 		t.Errorf("-check with a wrong row: code %d, stderr %s", code, stderr)
 	}
-	// rows of claims not selected are ignored
-	code, _, stderr = runSuite(fakeSuite(), "-regimes", "0", "-claims", "C3", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
+	code, _, stderr = runSuite(fakeSuite(), "-regimes", "0", "-outside", "0", "-claims", "C3", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
 	if code != exitOK {
 		t.Errorf("-claims C3 -check: code %d, stderr %s", code, stderr)
 	}
@@ -355,95 +306,22 @@ func TestRunFakeSuite(t *testing.T) {
 func TestRunRemovesStaleFigures(t *testing.T) {
 	cat := writeCatalog(t)
 	out := t.TempDir()
-	if code, _, stderr := runSuite(fakeSuite(), "-regimes", "1", "-catalog", cat, "-out", out); code != exitOK {
+	if code, _, stderr := runSuite(fakeSuite(), "-regimes", "1", "-quick", "-catalog", cat, "-out", out); code != exitOK {
 		t.Fatal(stderr)
 	}
-	if code, _, stderr := runSuite(fakeSuite(), "-regimes", "1", "-claims", "C1", "-catalog", cat, "-out", out); code != exitOK {
+	if code, _, stderr := runSuite(fakeSuite(), "-regimes", "1", "-quick", "-claims", "C1", "-catalog", cat, "-out", out); code != exitOK {
 		t.Fatal(stderr)
 	}
-	for f, want := range map[string]bool{figCurves: false, figDistance: true, figMap: true, figQuant: false} {
+	for f, want := range map[string]bool{"training_curves.svg": false, "minimizer_distance.svg": true, "hold_map_c1.svg": true,
+		"hold_map_c3.svg": false, "quantization.svg": false} {
 		_, err := os.Stat(filepath.Join(out, "figures", f))
 		if (err == nil) != want {
 			t.Errorf("%s exists = %v, want %v", f, err == nil, want)
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "REPORT.md"))
-	if !strings.Contains(string(md), "not drawn: it needs C3, not selected by -claims") {
-		t.Error("REPORT.md does not say why figure (a) is missing")
-	}
-}
-
-func TestProgress(t *testing.T) {
-	var buf bytes.Buffer
-	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := t0
-	p := newProgress(&buf, func() time.Time { return now })
-	for i := 1; i <= 30; i++ {
-		now = t0.Add(time.Duration(i) * 300 * time.Millisecond)
-		p.update(i, 30)
-	}
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	// 9 s in steps of 0.3 s, at most one line a second
-	if len(lines) < 7 || len(lines) > 9 || lines[0] != "verify: 4/30 checks done (1.2 s)" {
-		t.Errorf("progress lines: %q", lines)
-	}
-	p.terminal = true
-	p.start = now
-	buf.Reset()
-	now = now.Add(1500 * time.Millisecond)
-	p.update(1, 2)
-	p.phase("x")
-	if buf.Len() != 0 {
-		t.Errorf("a terminal got progress within 2 s: %q", buf.String())
-	}
-}
-
-func TestSortFailsAndRound(t *testing.T) {
-	fs := []claims.Result{
-		{Margin: -1, Regime: claims.Regime{Name: "a"}},
-		{Margin: -0.1, InHypotheses: true, Regime: claims.Regime{Name: "b"}},
-		{Margin: -3, Regime: claims.Regime{Name: "c"}},
-		{Margin: -0.2, InHypotheses: true, Regime: claims.Regime{Name: "d"}},
-	}
-	sortFails(fs)
-	var got []string
-	for _, f := range fs {
-		got = append(got, f.Regime.Name)
-	}
-	if strings.Join(got, "") != "dbca" {
-		t.Errorf("order %v", got)
-	}
-	for _, c := range []struct {
-		x    float64
-		d    int
-		want float64
-	}{{3.71, 1, 4}, {3.71, 2, 3.7}, {0.347, 1, 0.3}, {0.0456, 2, 0.046}, {12, 1, 10}} {
-		if got := roundSig(c.x, c.d); got != c.want {
-			t.Errorf("roundSig(%v, %d) = %v, want %v", c.x, c.d, got, c.want)
-		}
-	}
-}
-
-func TestNestHeadings(t *testing.T) {
-	in := "# Top\ntext # not\n## Sub\n```\n# code\n```\n####### seven\n#nospace"
-	want := "#### Top\ntext # not\n##### Sub\n```\n# code\n```\n####### seven\n#nospace"
-	if got := nestHeadings(in); got != want {
-		t.Errorf("nestHeadings:\n%s\nwant\n%s", got, want)
-	}
-}
-
-func TestMappedOnlyChecks(t *testing.T) {
-	c := fakeClaim{"C2"}
-	in := claims.Regime{Name: "in", D: 2}
-	out := claims.Regime{Name: "out", D: 1}
-	res := []claims.Result{
-		{Check: "C2.a", Regime: in, InHypotheses: true},
-		{Check: "C2.witness", Regime: in, InHypotheses: false},
-		{Check: "C2.witness", Regime: out, InHypotheses: false},
-		{Check: "C2.only-out", Regime: out},
-	}
-	if got := fmt.Sprint(mappedOnlyChecks(c, res)); got != "[C2.witness]" {
-		t.Errorf("mappedOnlyChecks = %s", got)
+	if !strings.Contains(string(md), "not drawn: it needs C3, not selected") {
+		t.Error("REPORT.md does not say why the training curves are missing")
 	}
 }
 
@@ -458,7 +336,7 @@ func TestRunCheckRealClaims(t *testing.T) {
 	if err := os.WriteFile(exp, []byte(table), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := runArgs("run", "-claims", "C1", "-regimes", "0", "-quick", "-figures=false",
+	code, _, stderr := runArgs("run", "-claims", "C1", "-regimes", "0", "-outside", "0", "-quick", "-figures=false",
 		"-catalog", catalogPath, "-out", t.TempDir(), "-check", exp)
 	if code != exitFailure {
 		t.Fatalf("code %d, want %d; stderr %s", code, exitFailure, stderr)
