@@ -67,13 +67,26 @@ func hypText(c claims.Claim) string {
 	}
 	var out []string
 	for _, h := range hs {
+		if !h.Provenance.APriori() {
+			continue // measured items: Appendix A and the thresholds
+		}
 		p := string(h.Provenance)
 		if h.Ref != "" {
-			p += ", " + h.Ref
+			p += ", " + refText(h.Ref)
 		}
 		out = append(out, cell(h.Text)+" ("+cell(p)+")")
 	}
 	return strings.Join(out, "; ")
+}
+
+// refText renders a hypothesis' reference: a command in it (from "go " on)
+// becomes a code span, so that it reads as something to run.
+func refText(ref string) string {
+	i := strings.Index(ref, "go ")
+	if i < 0 || (i > 0 && ref[i-1] != ' ') {
+		return ref
+	}
+	return ref[:i] + "`" + ref[i:] + "`"
 }
 
 func (v *view) verdicts(b *md) {
@@ -314,7 +327,7 @@ func (v *view) appendixStatements(b *md) {
 			for _, h := range hs {
 				ref := ""
 				if h.Ref != "" {
-					ref = "; " + h.Ref
+					ref = "; " + refText(h.Ref)
 				}
 				b.f("- %s (%s%s)\n", oneLine(h.Text), h.Provenance, ref)
 			}

@@ -603,13 +603,8 @@ func TestDeltaFindings(t *testing.T) {
 
 // TestRealStatementsLint renders the real claims' statements and
 // hypotheses (no run) and requires REPORT.md to be free of style problems
-// (THEORY citations, code identifiers in prose). The statements are being
-// rewritten for docs/MODEL.md; enable with ATTNCLUST_REQUIRE_LINT=1 once
-// they are.
+// (THEORY citations, code identifiers in prose).
 func TestRealStatementsLint(t *testing.T) {
-	if os.Getenv("ATTNCLUST_REQUIRE_LINT") == "" {
-		t.Skip("set ATTNCLUST_REQUIRE_LINT=1 once the claims' statements cite docs/MODEL.md")
-	}
 	o := &sweep.Outcome{Config: sweep.Config{Seed: 1}}
 	for _, c := range claims.All() {
 		o.Runs = append(o.Runs, sweep.ClaimRun{Claim: c})

@@ -73,7 +73,7 @@ type Suite struct {
 	QuantInf func(mix theory.Mixture, lambda float64) (numerics.Estimate, error)
 	QuantMC  func(mix theory.Mixture, lambda float64, L, samples int, seed uint64) (numerics.Estimate, error)
 	// SampleIn draws n regimes inside c's a priori hypotheses from seed
-	// (nil: SampleIn of this package).
+	// (nil: claims.SampleIn).
 	SampleIn func(c claims.Claim, n int, seed uint64) []claims.Regime
 	// Slices and Thresholds measure the separation thresholds (nil:
 	// claims.ThresholdSlices and claims.MeasureThresholds).
@@ -116,7 +116,7 @@ func (s Suite) now() time.Time {
 
 func (s Suite) sampleIn(c claims.Claim, n int, seed uint64) []claims.Regime {
 	if s.SampleIn == nil {
-		return SampleIn(c, n, seed)
+		return claims.SampleIn(c, n, seed)
 	}
 	return s.SampleIn(c, n, seed)
 }
