@@ -1,0 +1,108 @@
+package numerics
+
+import (
+	"fmt"
+	"math"
+
+	"attnclust/theory"
+)
+
+// LloydOptions controls LloydPopulation.
+type LloydOptions struct {
+	// MaxIter is the largest number of updates, in [1, 10^5]; 0 means 500.
+	MaxIter int
+	// Tol is an absolute tolerance on the Euclidean norm of the stacked
+	// update (same units as the heads), >= 0. The iteration also stops
+	// when the update is below its own statistical error (see
+	// LloydResult.Converged), so Tol = 0 is allowed.
+	Tol float64
+}
+
+// LloydResult is the outcome of LloydPopulation.
+type LloydResult struct {
+	// Heads is the last iterate.
+	Heads [][]float64
+	// Iterations is the number of updates made.
+	Iterations int
+	// LastStep is the norm of the last update; StepSE the root-mean-square
+	// statistical error of that update (GradNormSE / (2 min_h mass_h)).
+	LastStep, StepSE float64
+	// Converged reports that the last update was at most
+	// max(Tol, 2 StepSE): a fixed point of the population Lloyd map within
+	// its statistical resolution.
+	Converged bool
+	// Eval is the hardmax risk evaluation at Heads (statistical), whose
+	// gradient is -2 mass_h (cell mean_h - mu_h).
+	Eval EvalK
+	// Dead lists the heads whose Voronoi cell had estimated mass 0 at the
+	// last evaluation; they are left in place (as k-means does with an
+	// empty cluster).
+	Dead []int
+}
+
+// LloydPopulation runs the population Lloyd (k-means) iteration on the
+// mixture: each head moves to the mean of the mixture over its Voronoi
+// cell, mu_h <- E[x 1{x in cell h}] / P(cell h). Its fixed points are the
+// critical points of the hardmax risk, whose gradient is
+// -2 P(cell h) (cell mean - mu_h). Cell masses and means come from the
+// randomized quasi-Monte Carlo rule of RiskK with opts; the same seed is
+// used at every step (common random numbers), so the iteration is a
+// deterministic map. It needs 1..MaxHeadsK heads of length d.
+func LloydPopulation(mix theory.Mixture, heads0 [][]float64, opts OptionsK, lo LloydOptions) (LloydResult, error) {
+	if lo.MaxIter == 0 {
+		lo.MaxIter = 500
+	}
+	if lo.MaxIter < 1 || lo.MaxIter > 100000 {
+		return LloydResult{}, fmt.Errorf("LloydPopulation: max iterations: must be in [1, 100000], got %d", lo.MaxIter)
+	}
+	if !(lo.Tol >= 0) || math.IsInf(lo.Tol, 0) {
+		return LloydResult{}, fmt.Errorf("LloydPopulation: tolerance: must be finite and >= 0, got %v", lo.Tol)
+	}
+	r, err := NewRiskK(mix, theory.Prototype{Variant: theory.Hardmax}, opts)
+	if err != nil {
+		return LloydResult{}, fmt.Errorf("LloydPopulation: %w", err)
+	}
+	if err := validateHeadsShape(heads0, 0, mix.Dim()); err != nil {
+		return LloydResult{}, fmt.Errorf("LloydPopulation: %w", err)
+	}
+	res := LloydResult{Heads: theory.Clone(heads0)}
+	for {
+		ev, err := r.Eval(res.Heads)
+		if err != nil {
+			return LloydResult{}, fmt.Errorf("LloydPopulation: iteration %d: %w", res.Iterations, err)
+		}
+		res.Eval = ev
+		res.Dead = res.Dead[:0]
+		minMass := math.Inf(1)
+		for h, m := range ev.Mass {
+			if m == 0 {
+				res.Dead = append(res.Dead, h)
+				continue
+			}
+			minMass = math.Min(minMass, m)
+		}
+		if res.Iterations == lo.MaxIter {
+			return res, nil
+		}
+		step := 0.0
+		next := theory.Clone(res.Heads)
+		for h, m := range ev.Mass {
+			if m == 0 {
+				continue
+			}
+			theory.AddScaled(next[h], -1/(2*m), ev.Grad[h])
+			step += math.Pow(theory.Dist(next[h], res.Heads[h]), 2)
+		}
+		res.LastStep = math.Sqrt(step)
+		res.StepSE = ev.GradNormSE / (2 * minMass)
+		res.Heads = next
+		res.Iterations++
+		if res.LastStep <= math.Max(lo.Tol, 2*res.StepSE) {
+			res.Converged = true
+			if res.Eval, err = r.Eval(res.Heads); err != nil {
+				return LloydResult{}, fmt.Errorf("LloydPopulation: final evaluation: %w", err)
+			}
+			return res, nil
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package numerics
+
+import (
+	"math"
+	"math/bits"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mathext"
+)
+
+// Randomized quasi-Monte Carlo points for the K-head reduction: a Sobol
+// sequence in base 2 with a random linear matrix scramble and a random
+// digital shift (Matousek's affine scramble), plus a uniform jitter below
+// the last digit. Each randomized point set has exactly uniform marginals,
+// so the average of an integrand over it is an unbiased estimate of the
+// integral; independent randomizations give independent replicates whose
+// spread is the error estimate. Owen (2003) shows that this scramble has
+// the same mean-square error as nested uniform scrambling, which converges
+// faster than plain Monte Carlo for smooth integrands.
+
+// sobolBits is the number of base-2 digits carried by the generator.
+const sobolBits = 32
+
+// sobolMaxDim is the number of Sobol coordinates available: the first is
+// the van der Corput sequence, the others come from sobolPoly.
+const sobolMaxDim = 1 + len(sobolPoly)
+
+// sobolPoly holds the primitive polynomials and initial direction numbers
+// of Sobol coordinates 2..9 from Joe and Kuo's table new-joe-kuo-6.21201
+// (S. Joe, F. Y. Kuo, SIAM J. Sci. Comput. 30 (2008) 2635-2654): degree s,
+// coefficient bits a, and m_1..m_s (odd, m_i < 2^i). The table is read
+// only.
+var sobolPoly = [...]struct {
+	s, a uint32
+	m    []uint32
+}{
+	{1, 0, []uint32{1}},
+	{2, 1, []uint32{1, 3}},
+	{3, 1, []uint32{1, 3, 1}},
+	{3, 2, []uint32{1, 1, 1}},
+	{4, 1, []uint32{1, 1, 3, 3}},
+	{4, 4, []uint32{1, 3, 5, 13}},
+	{5, 2, []uint32{1, 1, 5, 5, 17}},
+	{5, 4, []uint32{1, 1, 5, 5, 5}},
+}
+
+// sobolDirections returns the direction numbers V[j][i] (digit i+1 of
+// coordinate j in the most significant bits) of the first dims coordinates;
+// dims must be in [1, sobolMaxDim].
+func sobolDirections(dims int) [][sobolBits]uint32 {
+	v := make([][sobolBits]uint32, dims)
+	for i := range sobolBits {
+		v[0][i] = 1 << (sobolBits - 1 - i)
+	}
+	for j := 1; j < dims; j++ {
+		p := sobolPoly[j-1]
+		s := int(p.s)
+		for i := 0; i < s && i < sobolBits; i++ {
+			v[j][i] = p.m[i] << (sobolBits - 1 - i)
+		}
+		for i := s; i < sobolBits; i++ {
+			x := v[j][i-s] ^ (v[j][i-s] >> uint(s))
+			for k := 1; k < s; k++ {
+				if (p.a>>uint(s-1-k))&1 == 1 {
+					x ^= v[j][i-k]
+				}
+			}
+			v[j][i] = x
+		}
+	}
+	return v
+}
+
+// scrambledSobol is one randomization of the first n = 2^p Sobol points in
+// dims coordinates: scrambled direction numbers and a digital shift.
+type scrambledSobol struct {
+	dirs  [][sobolBits]uint32
+	shift []uint32
+}
+
+// newScrambledSobol draws a random lower-triangular binary matrix with unit
+// diagonal (applied to every direction number of a coordinate) and a random
+// digital shift per coordinate from rng.
+func newScrambledSobol(base [][sobolBits]uint32, rng *rand.Rand) scrambledSobol {
+	dims := len(base)
+	sc := scrambledSobol{dirs: make([][sobolBits]uint32, dims), shift: make([]uint32, dims)}
+	for j := range dims {
+		// Row k (digit k+1, bit 31-k) of the matrix: the diagonal bit
+		// and random bits at the more significant digits.
+		var rows [sobolBits]uint32
+		for k := range sobolBits {
+			diag := uint32(1) << (sobolBits - 1 - k)
+			rows[k] = diag | (rng.Uint32() &^ (diag | (diag - 1)))
+		}
+		for i := range sobolBits {
+			x := base[j][i]
+			var y uint32
+			for k := range sobolBits {
+				y |= uint32(bits.OnesCount32(rows[k]&x)&1) << (sobolBits - 1 - k)
+			}
+			sc.dirs[j][i] = y
+		}
+		sc.shift[j] = rng.Uint32()
+	}
+	return sc
+}
+
+// gaussianPoints calls fn(g) for the n points of the randomization, mapped
+// to standard normal vectors g (length dims) by the inverse normal CDF.
+// The points are generated in Gray-code order, which visits the same set
+// of n = 2^p points. jitter supplies the uniform variates below the last
+// digit. fn must not retain g.
+func (sc scrambledSobol) gaussianPoints(n int, jitter *rand.Rand, fn func(g []float64)) {
+	dims := len(sc.dirs)
+	x := append([]uint32(nil), sc.shift...)
+	g := make([]float64, dims)
+	for i := range n {
+		if i > 0 {
+			c := bits.TrailingZeros(uint(i))
+			for j := range dims {
+				x[j] ^= sc.dirs[j][c]
+			}
+		}
+		for j := range dims {
+			u := (float64(x[j]) + jitter.Float64()) * 0x1p-32
+			// u is in [0, 1) in exact arithmetic; rounding may reach
+			// either end, where the quantile is infinite.
+			u = math.Min(math.Max(u, 0x1p-80), 1-0x1p-53)
+			g[j] = mathext.NormalQuantile(u)
+		}
+		fn(g)
+	}
+}
