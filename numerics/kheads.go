@@ -338,7 +338,7 @@ func (r *RiskK) integrate(red kReduced, label, n int, rng *rand.Rand, base [][so
 	p := make([]float64, H)
 	bp := make([]float64, m)
 	w := make([]float64, m)
-	point := func(g []float64) {
+	point := func(g []float64, wt float64) {
 		for j := range m {
 			y[j] = red.cV[j] + sigma*g[j]
 		}
@@ -378,11 +378,11 @@ func (r *RiskK) integrate(red kReduced, label, n int, rng *rand.Rand, base [][so
 			w[j] = y[j] - bp[j]
 			cv += bp[j] * (bp[j] - 2*y[j])
 		}
-		acc[0] += cv
+		acc[0] += wt * cv
 		for h := range H {
-			acc[st.p(h)] += p[h]
+			acc[st.p(h)] += wt * p[h]
 			for j := range m {
-				acc[st.pw(h, j)] += p[h] * w[j]
+				acc[st.pw(h, j)] += wt * p[h] * w[j]
 			}
 			if hard || p[h] == 0 {
 				continue
@@ -391,21 +391,21 @@ func (r *RiskK) integrate(red kReduced, label, n int, rng *rand.Rand, base [][so
 			for j := range m {
 				rho += (red.b[h][j] - bp[j]) * w[j]
 			}
-			qh := p[h] * rho
+			qh := wt * p[h] * rho
 			acc[st.q(h)] += qh
 			for j := range m {
 				acc[st.qy(h, j)] += qh * y[j]
 			}
 		}
 		if best != label {
-			acc[st.miss()]++
+			acc[st.miss()] += wt
 		}
 	}
 	if m == 0 {
-		point(nil)
+		point(nil, 1)
 		return acc
 	}
-	newScrambledSobol(base, rng).gaussianPoints(n, rng, point)
+	newScrambledSobol(base, rng).weightedGaussianPoints(n, rng, point)
 	for i := range acc {
 		acc[i] /= float64(n)
 	}
