@@ -1,0 +1,92 @@
+package numerics
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"attnclust/theory"
+)
+
+// kBenchSetup returns K equal-weight components whose centroids are the
+// vertices of a regular simplex with edge 3 sigma (sigma = 1), embedded in
+// R^d by a random rotation, and heads at the centroids plus N(0, 0.1^2 I_d)
+// noise (so that the heads leave the centroids' span).
+func kBenchSetup(b testing.TB, K, d int) (theory.Mixture, [][]float64) {
+	rng := rand.New(rand.NewPCG(5, uint64(100*K+d)))
+	q := kRandomOrthogonal(d, rng)
+	w := make([]float64, K)
+	cents := make([][]float64, K)
+	for k := range K {
+		w[k] = 1 / float64(K)
+		// e_k scaled: the standard simplex has edge sqrt(2).
+		v := make([]float64, d)
+		v[k] = 3 / math.Sqrt2
+		cents[k] = kApply(q, v)
+	}
+	w[K-1] = 1 - float64(K-1)/float64(K)
+	mix, err := theory.NewMixture(w, cents, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	heads := theory.Clone(cents)
+	for _, h := range heads {
+		for i := range h {
+			h[i] += 0.1 * rng.NormFloat64()
+		}
+	}
+	return mix, heads
+}
+
+// kBenchOpts are the rules benchmarked: the points per randomization that
+// bring the gradient's relative standard error (GradNormSE / |grad|) near
+// 1e-6 at lambda = 1 (measured by TestRiskKBenchAccuracy's log), with 16
+// randomizations.
+var kBenchOpts = map[int]OptionsK{
+	3: {Points: 1 << 16, Randomizations: 16},
+	4: {Points: 1 << 16, Randomizations: 16},
+}
+
+// BenchmarkRiskK measures one risk-plus-gradient evaluation with K = 3
+// and 4 heads and components at d = 64, distance variant, lambda = 1.
+func BenchmarkRiskK(b *testing.B) {
+	for _, K := range []int{3, 4} {
+		b.Run(fmt.Sprintf("K=%d/d=64", K), func(b *testing.B) {
+			mix, heads := kBenchSetup(b, K, 64)
+			r, err := NewRiskK(mix, theory.Prototype{Variant: theory.Distance, Lambda: 1}, kBenchOpts[K])
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.Eval(heads); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestRiskKBenchAccuracy logs the relative standard errors reached by the
+// benchmarked rules (and checks that they are finite and positive). Run
+// with -v to read them; skipped with -short.
+func TestRiskKBenchAccuracy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("accuracy log of the benchmark rules")
+	}
+	for _, K := range []int{3, 4} {
+		mix, heads := kBenchSetup(t, K, 64)
+		ev := riskKOrFail(t, mix, theory.Prototype{Variant: theory.Distance, Lambda: 1}, kBenchOpts[K], heads)
+		gn := 0.0
+		for _, g := range ev.Grad {
+			gn += theory.Inner(g, g)
+		}
+		gn = math.Sqrt(gn)
+		if !(ev.Risk.SE > 0 && ev.GradNormSE > 0) {
+			t.Errorf("K=%d: standard errors %v, %v: want positive", K, ev.Risk.SE, ev.GradNormSE)
+		}
+		t.Logf("K=%d d=64 %+v: risk %.12g, SE relative to the risk %.2g, to risk - d sigma^2 %.2g; |grad| %.4g, relative SE %.2g",
+			K, kBenchOpts[K], ev.Risk.Value, ev.Risk.SE/ev.Risk.Value, ev.Risk.SE/(ev.Risk.Value-64), gn, ev.GradNormSE/gn)
+	}
+}
