@@ -75,11 +75,19 @@ func (p *HardmaxPlanar) Heads() int { return p.heads }
 // than two dimensions (use RiskK), on invalid heads, or when the
 // quadrature does not converge.
 func (p *HardmaxPlanar) Eval(heads [][]float64) (theory.Eval, error) {
+	ev, _, err := p.evalMass(heads)
+	return ev, err
+}
+
+// evalMass is Eval that also returns the cell masses P(cell h) over the
+// mixture (with the quadrature's error, below hardmaxPlanarTol relative).
+func (p *HardmaxPlanar) evalMass(heads [][]float64) (theory.Eval, []float64, error) {
 	d := p.r.mix.Dim()
 	if err := validateHeadsShape(heads, p.heads, d); err != nil {
-		return theory.Eval{}, fmt.Errorf("HardmaxPlanar.Eval: %w", err)
+		return theory.Eval{}, nil, fmt.Errorf("HardmaxPlanar.Eval: %w", err)
 	}
 	H := len(heads)
+	mass := make([]float64, H)
 	ev := theory.Eval{Grad: make([][]float64, H)}
 	for h := range ev.Grad {
 		ev.Grad[h] = make([]float64, d)
@@ -91,7 +99,7 @@ func (p *HardmaxPlanar) Eval(heads [][]float64) (theory.Eval, error) {
 		red := p.r.reduce(k, heads)
 		m := len(red.q)
 		if m > 2 {
-			return theory.Eval{}, fmt.Errorf("HardmaxPlanar.Eval: the head differences span %d dimensions, at most 2 supported", m)
+			return theory.Eval{}, nil, fmt.Errorf("HardmaxPlanar.Eval: the head differences span %d dimensions, at most 2 supported", m)
 		}
 		var b [][2]float64
 		var c [2]float64
@@ -103,7 +111,7 @@ func (p *HardmaxPlanar) Eval(heads [][]float64) (theory.Eval, error) {
 		}
 		val, err, e := planarCellMoments(b, c, sigma)
 		if e != nil {
-			return theory.Eval{}, fmt.Errorf("HardmaxPlanar.Eval: component %d: %w", k, e)
+			return theory.Eval{}, nil, fmt.Errorf("HardmaxPlanar.Eval: component %d: %w", k, e)
 		}
 		cPerp2 := theory.Inner(red.cPerp, red.cPerp)
 		cn := math.Hypot(c[0], c[1])
@@ -113,6 +121,7 @@ func (p *HardmaxPlanar) Eval(heads [][]float64) (theory.Eval, error) {
 		scale := cPerp2 + sigma*sigma*float64(d) + cn*cn
 		for h := range H {
 			P := val[3*h]
+			mass[h] += pi * P
 			ey := [2]float64{c[0]*P + sigma*val[3*h+1], c[1]*P + sigma*val[3*h+2]}
 			bn2 := b[h][0]*b[h][0] + b[h][1]*b[h][1]
 			risk += bn2*P - 2*(b[h][0]*ey[0]+b[h][1]*ey[1])
@@ -151,9 +160,9 @@ func (p *HardmaxPlanar) Eval(heads [][]float64) (theory.Eval, error) {
 	}
 	ev.GradErr = math.Sqrt(ge) + (4*fd+16)*epsilon*roundScale
 	if math.IsNaN(ev.Risk) || math.IsInf(ev.Risk, 0) || math.IsNaN(ev.GradErr) || math.IsInf(ev.GradErr, 0) {
-		return theory.Eval{}, fmt.Errorf("HardmaxPlanar.Eval: non-finite result (risk %v, gradient error %v)", ev.Risk, ev.GradErr)
+		return theory.Eval{}, nil, fmt.Errorf("HardmaxPlanar.Eval: non-finite result (risk %v, gradient error %v)", ev.Risk, ev.GradErr)
 	}
-	return ev, nil
+	return ev, mass, nil
 }
 
 // planarCellMoments returns, for each head h, the Gaussian moments of its

@@ -16,6 +16,9 @@ type LloydOptions struct {
 	// when the update is below its own statistical error (see
 	// LloydResult.Converged), so Tol = 0 is allowed.
 	Tol float64
+	// Statistical forces the randomized rule even with at most three
+	// heads (for cross-checks of the two paths).
+	Statistical bool
 }
 
 // LloydResult is the outcome of LloydPopulation.
@@ -27,6 +30,12 @@ type LloydResult struct {
 	// LastStep is the norm of the last update; StepSE the root-mean-square
 	// statistical error of that update (GradNormSE / (2 min_h mass_h)).
 	LastStep, StepSE float64
+	// Contraction is the ratio of the last two step norms (0 before two
+	// steps), an estimate of the linear rate rho of the iteration; when
+	// 0 < rho < 1, DistanceBound = LastStep rho / (1 - rho) estimates the
+	// distance from Heads to the fixed point (exact for a linear map with
+	// that rate; +Inf when rho >= 1).
+	Contraction, DistanceBound float64
 	// Converged reports that the last update was at most
 	// max(Tol, 2 StepSE): a fixed point of the population Lloyd map within
 	// its statistical resolution.
@@ -34,6 +43,11 @@ type LloydResult struct {
 	// Eval is the hardmax risk evaluation at Heads (statistical), whose
 	// gradient is -2 mass_h (cell mean_h - mu_h).
 	Eval EvalK
+	// Certified is set when the iteration ran on HardmaxPlanar (head
+	// differences spanning at most two dimensions, for example three
+	// heads): the hardmax risk and gradient at Heads with error bounds.
+	// Eval is then the zero value, and StepSE is 0.
+	Certified *theory.Eval
 	// Dead lists the heads whose Voronoi cell had estimated mass 0 at the
 	// last evaluation; they are left in place (as k-means does with an
 	// empty cluster).
@@ -47,7 +61,11 @@ type LloydResult struct {
 // -2 P(cell h) (cell mean - mu_h). Cell masses and means come from the
 // randomized quasi-Monte Carlo rule of RiskK with opts; the same seed is
 // used at every step (common random numbers), so the iteration is a
-// deterministic map. It needs 1..MaxHeadsK heads of length d.
+// deterministic map. With at most three heads the iteration runs instead
+// on the deterministic HardmaxPlanar evaluation (LloydResult.Certified),
+// and stops when the update is at most max(Tol, 1e-12 (1 + max |mu_h|)),
+// the scale at which the quadrature's 1e-13 relative accuracy leaves the
+// update meaningful. It needs 1..MaxHeadsK heads of length d.
 func LloydPopulation(mix theory.Mixture, heads0 [][]float64, opts OptionsK, lo LloydOptions) (LloydResult, error) {
 	if lo.MaxIter == 0 {
 		lo.MaxIter = 500
@@ -66,6 +84,9 @@ func LloydPopulation(mix theory.Mixture, heads0 [][]float64, opts OptionsK, lo L
 		return LloydResult{}, fmt.Errorf("LloydPopulation: %w", err)
 	}
 	res := LloydResult{Heads: theory.Clone(heads0)}
+	if planar, err := NewHardmaxPlanar(mix, len(heads0)); err == nil && len(heads0) <= 3 && !lo.Statistical {
+		return lloydPlanar(planar, res, lo)
+	}
 	for {
 		ev, err := r.Eval(res.Heads)
 		if err != nil {
@@ -93,7 +114,7 @@ func LloydPopulation(mix theory.Mixture, heads0 [][]float64, opts OptionsK, lo L
 			theory.AddScaled(next[h], -1/(2*m), ev.Grad[h])
 			step += math.Pow(theory.Dist(next[h], res.Heads[h]), 2)
 		}
-		res.LastStep = math.Sqrt(step)
+		res.setStep(math.Sqrt(step))
 		res.StepSE = ev.GradNormSE / (2 * minMass)
 		res.Heads = next
 		res.Iterations++
@@ -105,4 +126,61 @@ func LloydPopulation(mix theory.Mixture, heads0 [][]float64, opts OptionsK, lo L
 			return res, nil
 		}
 	}
+}
+
+// lloydPlanar runs the Lloyd iteration on the deterministic planar
+// evaluation (at most three heads, so the head differences span at most
+// two dimensions whatever they are).
+func lloydPlanar(p *HardmaxPlanar, res LloydResult, lo LloydOptions) (LloydResult, error) {
+	for {
+		ev, mass, err := p.evalMass(res.Heads)
+		if err != nil {
+			return LloydResult{}, fmt.Errorf("LloydPopulation: iteration %d: %w", res.Iterations, err)
+		}
+		res.Certified = &ev
+		res.Dead = res.Dead[:0]
+		scale := 0.0
+		for h, m := range mass {
+			if m == 0 {
+				res.Dead = append(res.Dead, h)
+			}
+			scale = math.Max(scale, theory.Norm(res.Heads[h]))
+		}
+		if res.Iterations == lo.MaxIter {
+			return res, nil
+		}
+		step := 0.0
+		next := theory.Clone(res.Heads)
+		for h, m := range mass {
+			if m == 0 {
+				continue
+			}
+			theory.AddScaled(next[h], -1/(2*m), ev.Grad[h])
+			step += math.Pow(theory.Dist(next[h], res.Heads[h]), 2)
+		}
+		res.setStep(math.Sqrt(step))
+		res.Heads = next
+		res.Iterations++
+		if res.LastStep <= math.Max(lo.Tol, 1e-12*(1+scale)) {
+			res.Converged = true
+			final, _, err := p.evalMass(res.Heads)
+			if err != nil {
+				return LloydResult{}, fmt.Errorf("LloydPopulation: final evaluation: %w", err)
+			}
+			res.Certified = &final
+			return res, nil
+		}
+	}
+}
+
+// setStep records the norm of a new update and the contraction estimate.
+func (res *LloydResult) setStep(step float64) {
+	if res.Iterations > 0 && res.LastStep > 0 {
+		res.Contraction = step / res.LastStep
+		res.DistanceBound = math.Inf(1)
+		if res.Contraction < 1 {
+			res.DistanceBound = step * res.Contraction / (1 - res.Contraction)
+		}
+	}
+	res.LastStep = step
 }
