@@ -75,19 +75,36 @@ func (p *HardmaxPlanar) Heads() int { return p.heads }
 // than two dimensions (use RiskK), on invalid heads, or when the
 // quadrature does not converge.
 func (p *HardmaxPlanar) Eval(heads [][]float64) (theory.Eval, error) {
-	ev, _, err := p.evalMass(heads)
+	ev, _, _, err := p.evalMass(heads)
 	return ev, err
 }
 
+// Misclassification returns the probability that the nearest head is not
+// the head with the index of the token's component (one head per
+// component), with an error bound. The nearest head is also the head of
+// largest score of the Distance variant at any lambda > 0, so this is the
+// misclassification rate of RiskK for Hardmax and Distance, here
+// deterministic.
+func (p *HardmaxPlanar) Misclassification(heads [][]float64) (Estimate, error) {
+	if len(heads) != p.r.mix.K() {
+		return Estimate{}, fmt.Errorf("HardmaxPlanar.Misclassification: %d heads for %d components, want one head per component", len(heads), p.r.mix.K())
+	}
+	_, _, miss, err := p.evalMass(heads)
+	return miss, err
+}
+
 // evalMass is Eval that also returns the cell masses P(cell h) over the
-// mixture (with the quadrature's error, below hardmaxPlanarTol relative).
-func (p *HardmaxPlanar) evalMass(heads [][]float64) (theory.Eval, []float64, error) {
+// mixture (with the quadrature's error, below hardmaxPlanarTol relative)
+// and, when there are as many heads as components, the misclassification
+// rate sum_k pi_k (1 - P_k(cell k)) with its error bound.
+func (p *HardmaxPlanar) evalMass(heads [][]float64) (theory.Eval, []float64, Estimate, error) {
 	d := p.r.mix.Dim()
 	if err := validateHeadsShape(heads, p.heads, d); err != nil {
-		return theory.Eval{}, nil, fmt.Errorf("HardmaxPlanar.Eval: %w", err)
+		return theory.Eval{}, nil, Estimate{}, fmt.Errorf("HardmaxPlanar.Eval: %w", err)
 	}
 	H := len(heads)
 	mass := make([]float64, H)
+	var miss Estimate
 	ev := theory.Eval{Grad: make([][]float64, H)}
 	for h := range ev.Grad {
 		ev.Grad[h] = make([]float64, d)
@@ -99,7 +116,7 @@ func (p *HardmaxPlanar) evalMass(heads [][]float64) (theory.Eval, []float64, err
 		red := p.r.reduce(k, heads)
 		m := len(red.q)
 		if m > 2 {
-			return theory.Eval{}, nil, fmt.Errorf("HardmaxPlanar.Eval: the head differences span %d dimensions, at most 2 supported", m)
+			return theory.Eval{}, nil, Estimate{}, fmt.Errorf("HardmaxPlanar.Eval: the head differences span %d dimensions, at most 2 supported", m)
 		}
 		var b [][2]float64
 		var c [2]float64
@@ -111,7 +128,11 @@ func (p *HardmaxPlanar) evalMass(heads [][]float64) (theory.Eval, []float64, err
 		}
 		val, err, e := planarCellMoments(b, c, sigma)
 		if e != nil {
-			return theory.Eval{}, nil, fmt.Errorf("HardmaxPlanar.Eval: component %d: %w", k, e)
+			return theory.Eval{}, nil, Estimate{}, fmt.Errorf("HardmaxPlanar.Eval: component %d: %w", k, e)
+		}
+		if H == p.r.mix.K() {
+			miss.Value += pi * (1 - val[3*k])
+			miss.Err += pi * err[3*k]
 		}
 		cPerp2 := theory.Inner(red.cPerp, red.cPerp)
 		cn := math.Hypot(c[0], c[1])
@@ -160,9 +181,10 @@ func (p *HardmaxPlanar) evalMass(heads [][]float64) (theory.Eval, []float64, err
 	}
 	ev.GradErr = math.Sqrt(ge) + (4*fd+16)*epsilon*roundScale
 	if math.IsNaN(ev.Risk) || math.IsInf(ev.Risk, 0) || math.IsNaN(ev.GradErr) || math.IsInf(ev.GradErr, 0) {
-		return theory.Eval{}, nil, fmt.Errorf("HardmaxPlanar.Eval: non-finite result (risk %v, gradient error %v)", ev.Risk, ev.GradErr)
+		return theory.Eval{}, nil, Estimate{}, fmt.Errorf("HardmaxPlanar.Eval: non-finite result (risk %v, gradient error %v)", ev.Risk, ev.GradErr)
 	}
-	return ev, mass, nil
+	miss.Err += 4 * epsilon * float64(p.r.mix.K())
+	return ev, mass, miss, nil
 }
 
 // planarCellMoments returns, for each head h, the Gaussian moments of its

@@ -124,3 +124,31 @@ func TestHardmaxPlanarMonteCarlo(t *testing.T) {
 		}
 	}
 }
+
+// TestHardmaxPlanarMisclassification compares the deterministic
+// misclassification rate with the statistical one of RiskK (distance
+// variant, whose largest score is the nearest head): within 4 standard
+// errors plus the bound.
+func TestHardmaxPlanarMisclassification(t *testing.T) {
+	mix, heads := kSetup(t, 3, 3, 4, 1.2, 29)
+	p, err := NewHardmaxPlanar(mix, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Misclassification(heads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRiskK(mix, theory.Prototype{Variant: theory.Distance, Lambda: 0.7}, OptionsK{Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := r.Misclassification(heads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := math.Abs(got.Value - est.Value); diff > 4*est.SE+got.Err {
+		t.Errorf("misclassification %.12g +- %.2g vs quasi-Monte Carlo %.12g +- %.2g", got.Value, got.Err, est.Value, est.SE)
+	}
+	t.Logf("misclassification %.12g +- %.2g, quasi-Monte Carlo %.8g +- %.2g", got.Value, got.Err, est.Value, est.SE)
+}

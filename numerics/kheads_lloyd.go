@@ -133,7 +133,7 @@ func LloydPopulation(mix theory.Mixture, heads0 [][]float64, opts OptionsK, lo L
 // two dimensions whatever they are).
 func lloydPlanar(p *HardmaxPlanar, res LloydResult, lo LloydOptions) (LloydResult, error) {
 	for {
-		ev, mass, err := p.evalMass(res.Heads)
+		ev, mass, _, err := p.evalMass(res.Heads)
 		if err != nil {
 			return LloydResult{}, fmt.Errorf("LloydPopulation: iteration %d: %w", res.Iterations, err)
 		}
@@ -163,7 +163,7 @@ func lloydPlanar(p *HardmaxPlanar, res LloydResult, lo LloydOptions) (LloydResul
 		res.Iterations++
 		if res.LastStep <= math.Max(lo.Tol, 1e-12*(1+scale)) {
 			res.Converged = true
-			final, _, err := p.evalMass(res.Heads)
+			final, _, _, err := p.evalMass(res.Heads)
 			if err != nil {
 				return LloydResult{}, fmt.Errorf("LloydPopulation: final evaluation: %w", err)
 			}
