@@ -34,11 +34,15 @@ const rankTol = 1e-12
 
 // minLayerPoints is the number of points per randomization that the
 // default rule puts across the steepest softmax transition layer (see
-// EvalK.LayerPoints); maxAutoPoints caps that choice (cost).
+// EvalK.LayerPoints); maxAutoPoints caps that choice (cost: 2^16 points
+// times 32 randomizations is about 0.3 s of CPU per component and head
+// pair at 150 ns a point). Measured with two heads at lambda = 50 against
+// the certified reduction: 7 and 15 points per layer gave misses of at
+// most 1.3 standard errors in five runs, so 32 keeps a margin.
 const (
-	minLayerPoints = 64
+	minLayerPoints = 32
 	autoPoints     = 4096
-	maxAutoPoints  = 1 << 18
+	maxAutoPoints  = 1 << 16
 )
 
 // kheadsStreamTag tags the random streams of RiskK (see riskStreamTag).
@@ -49,9 +53,12 @@ const kheadsStreamTag = 0x6b68
 type OptionsK struct {
 	// Points is the number of Sobol points per randomization and per
 	// mixture component: a power of two in [16, 2^24]. 0 chooses it per
-	// evaluation: the smallest power of two >= 4096 that puts at least
-	// minLayerPoints points across the steepest softmax transition layer
-	// (see EvalK.LayerPoints), at most 2^18.
+	// evaluation: the smallest power of two >= 4096 that puts at least 32
+	// points across the steepest softmax transition layer (see
+	// EvalK.LayerPoints); when that would exceed 2^16 (lambda sigma B
+	// above 2048), Eval returns an error instead of a value whose
+	// standard error is not trustworthy (set Points to force a rule, and
+	// read LayerPoints).
 	Points int
 	// Randomizations is the number R of independent scrambles, in
 	// [2, 1024]; 0 means 32. The standard error has R - 1 degrees of
@@ -115,7 +122,9 @@ type EvalK struct {
 	GradNormSE float64
 	// Mass[h] = E[p_h(x)] is the attention mass of head h over the
 	// mixture (for Hardmax: the mixture probability of its Voronoi cell);
-	// MassSE its standard error. The masses sum to 1.
+	// MassSE its standard error. The masses sum to 1 up to their
+	// statistical error (the rule's weights average to 1 only in
+	// expectation).
 	Mass   []float64
 	MassSE []float64
 	// Misclass is the probability that the head with the largest score
@@ -123,14 +132,16 @@ type EvalK struct {
 	// when there are as many heads as components (HasMisclass).
 	Misclass    StatEstimate
 	HasMisclass bool
-	// LayerPoints is the expected number of points per randomization that
-	// fall in the steepest softmax transition layer, n / (lambda sigma B)
-	// with B the largest distance between heads (+Inf for Hardmax, whose
-	// integrand has jumps instead, and without head differences). The
-	// layer has width about 4 / (lambda sigma B) in standard normal units,
-	// so with fewer than about 64 points in it the replicates are
-	// dominated by a few points, far from normal, and the standard error
-	// itself is unreliable (measured: a 9-SE miss at 12 points).
+	// LayerPoints is n / (lambda sigma B), with B the largest distance
+	// from a component's reference head to another head: about the number
+	// of points per randomization across the steepest softmax transition
+	// layer, whose width is of order 1 / (lambda sigma B) in standard
+	// normal units (+Inf for Hardmax, whose integrand has jumps instead,
+	// and without head differences). With few points in the layer the
+	// replicates are dominated by those points and the standard error
+	// itself becomes unreliable (with an unweighted inverse-CDF map a
+	// 9-standard-error miss was measured at 7 points; see
+	// minLayerPoints for the current rule).
 	LayerPoints float64
 	// Points and Randomizations describe the rule; Level and TQuantile
 	// (the two-sided Student t quantile with R - 1 degrees of freedom) the
@@ -439,7 +450,10 @@ func (r *RiskK) eval(heads [][]float64, workers int) (EvalK, error) {
 	n := r.opts.Points
 	if n == 0 {
 		n = autoPoints
-		for n < maxAutoPoints && r.layer.Variant != theory.Hardmax && float64(n) < minLayerPoints*steep {
+		for r.layer.Variant != theory.Hardmax && float64(n) < minLayerPoints*steep {
+			if n == maxAutoPoints {
+				return EvalK{}, fmt.Errorf("RiskK.Eval: lambda sigma B = %.3g is too steep for the default rule (%d points would put %.3g points across a softmax transition layer, want %d); set the number of points explicitly, or use the hardmax variant", steep, n, float64(n)/steep, minLayerPoints)
+			}
 			n *= 2
 		}
 	}

@@ -670,6 +670,20 @@ func TestRiskKErrors(t *testing.T) {
 			t.Errorf("%s: want an error", tc.name)
 		}
 	}
+	steep, err := NewRiskK(mix, theory.Prototype{Variant: theory.Distance, Lambda: 1e4}, OptionsK{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := steep.Eval(heads); err == nil {
+		t.Error("lambda = 1e4 with the default rule: want an error (transition layers too thin)")
+	}
+	forced, err := NewRiskK(mix, theory.Prototype{Variant: theory.Distance, Lambda: 1e4}, OptionsK{Points: 64, Randomizations: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := forced.Eval(heads); err != nil || !(ev.LayerPoints < 1) {
+		t.Errorf("lambda = 1e4 with 64 points: want a value reporting under one point per layer, got %v points per layer, error %v", ev.LayerPoints, err)
+	}
 	if _, err := LloydPopulation(mix, heads, OptionsK{}, LloydOptions{Tol: -1}); err == nil {
 		t.Error("negative tolerance: want an error")
 	}
