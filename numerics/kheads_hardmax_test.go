@@ -152,3 +152,39 @@ func TestHardmaxPlanarMisclassification(t *testing.T) {
 	}
 	t.Logf("misclassification %.12g +- %.2g, quasi-Monte Carlo %.8g +- %.2g", got.Value, got.Err, est.Value, est.SE)
 }
+
+// TestKHeadsLowDimension: d = 1 with three heads (the head differences
+// span one dimension) and a single head, for the randomized and the
+// planar rules, against Monte Carlo within 4 combined standard errors
+// (plus the planar bound).
+func TestKHeadsLowDimension(t *testing.T) {
+	for _, H := range []int{1, 3} {
+		t.Run(fmt.Sprintf("H=%d", H), func(t *testing.T) {
+			mix, heads := kSetup(t, 3, H, 1, 1, 61)
+			mc, err := RiskMC(mix, theory.Prototype{Variant: theory.Hardmax}, heads, 20000, 8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := riskKOrFail(t, mix, theory.Prototype{Variant: theory.Hardmax}, OptionsK{Seed: 1}, heads)
+			for _, b := range compareWithMC(ev, mc, 4) {
+				t.Error("randomized:", b)
+			}
+			p, err := NewHardmaxPlanar(mix, H)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := p.Eval(heads)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := math.Abs(got.Risk - mc.Risk); diff > 4*mc.RiskSE+got.RiskErr {
+				t.Errorf("planar: risk %.12g vs Monte Carlo %.8g +- %.2g", got.Risk, mc.Risk, mc.RiskSE)
+			}
+			for h := range heads {
+				if diff := math.Abs(got.Grad[h][0] - mc.Grad[h][0]); diff > 4*mc.GradSE[h][0]+got.GradErr {
+					t.Errorf("planar: grad[%d] %.10g vs Monte Carlo %.8g +- %.2g", h, got.Grad[h][0], mc.Grad[h][0], mc.GradSE[h][0])
+				}
+			}
+		})
+	}
+}
