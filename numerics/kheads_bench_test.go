@@ -75,3 +75,23 @@ func BenchmarkRiskK(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSoftmaxPlanar measures the deterministic nested rule for three
+// heads and components at d = 64 (distance variant, lambda = 1), the
+// configuration of BenchmarkRiskK.
+func BenchmarkSoftmaxPlanar(b *testing.B) {
+	mix, heads := kBenchSetup(b, 3, 64)
+	p, err := NewSoftmaxPlanar(mix, theory.Prototype{Variant: theory.Distance, Lambda: 1}, 3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var ev theory.Eval
+	for b.Loop() {
+		if ev, err = p.Eval(heads); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(ev.RiskErr, "risk-err-estimate")
+	b.ReportMetric(ev.GradErr, "grad-err-estimate")
+}
