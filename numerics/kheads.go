@@ -161,7 +161,10 @@ func (EvalK) Kind() string { return KindStatistical }
 // see docs/MODEL.md for the derivation) computed by randomized
 // quasi-Monte Carlo. Its results are statistical (EvalK), not certified:
 // they are never to be mixed into theory.Eval's bounds. It is safe for
-// concurrent use.
+// concurrent use. When the head differences span at most two dimensions
+// (for example three heads), HardmaxPlanar (error bounds, as the two-head
+// path) and SoftmaxPlanar (error estimates) evaluate the same reduction
+// deterministically.
 //
 // Cost per evaluation: O(K H d (H + R)) vector work plus K R Points
 // evaluations of an integrand of size O(H m), independent of d.
