@@ -93,7 +93,6 @@ func fakeSuite() Suite {
 	}
 }
 
-
 func TestSimplify(t *testing.T) {
 	c := fakeClaim{"C1"}
 	r := claims.Regime{Name: "C1-out-3", D: 17, Sigma: 2.37, Pi1: 0.31, Geometry: claims.Angle, Angle: 1.3,
