@@ -139,8 +139,14 @@ func hardMoments(z0 float64, c cparams) logMoments {
 }
 
 // softMoments returns the moments for p = sigmoid(kappa z + eta),
-// kappa >= 0 finite, eta finite.
+// kappa >= 0 finite, eta finite (it allocates its scratch; see
+// softMomentsWS).
 func softMoments(kappa, eta float64, c cparams) logMoments {
+	return softMomentsWS(kappa, eta, c, nil)
+}
+
+// softMomentsWS is softMoments with a reusable workspace (nil allocates).
+func softMomentsWS(kappa, eta float64, c cparams, ws *momWork) logMoments {
 	var m logMoments
 	if kappa == 0 {
 		p := theory.Sigmoid(eta)
@@ -164,8 +170,11 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		m.converged = true
 		return m
 	}
+	if ws == nil {
+		ws = new(momWork)
+	}
 	if kappa < smoothKappa {
-		return smoothMoments(kappa, eta, c)
+		return smoothMoments(kappa, eta, c, ws)
 	}
 	z0 := -eta / kappa
 	sv, se := stepMoments(z0, c)
@@ -187,7 +196,7 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 	var rv, re [nMom]float64
 	m.converged = true
 	if lo < hi {
-		breaks := make([]float64, 0, 24)
+		breaks := ws.breaks[:0]
 		breaks = append(breaks, lo, hi)
 		for _, g := range [...]float64{-6, -3, -1, 1, 3, 6} {
 			if g-o > lo && g-o < hi {
@@ -209,32 +218,14 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 			}
 		}
 		sortSmall(breaks)
-		f := func(v float64, out []float64) {
-			z := o + v
-			p, pc := sigmoidPair(kappa*v + u0)
-			phi, te := c.common(out, z, p, pc)
-			if v < dz {
-				out[mP] = phi * p
-				out[mPZ] = phi * p * z
-				out[mP2] = phi * p * p
-				out[mF] = phi * p * (c.a2*(p-2*c.pbar) - 2*te)
-			} else {
-				out[mP] = -phi * pc
-				out[mPZ] = -phi * pc * z
-				out[mP2] = -phi * pc * (1 + p)
-				out[mF] = phi * pc * (2*te - c.a2*(p+1-2*c.pbar))
-			}
-			pp := p
-			if v >= dz {
-				pp = pc
-			}
-			out[nMom+2] = phi * pp * (c.a2*(2+2*c.pbar) + 2*(math.Abs(c.beta)+c.pbar*c.a2+math.Abs(c.s*z)))
-		}
-		scale := make([]float64, nMom)
+		ig := &ws.step
+		*ig = stepIntegrand{c: c, kappa: kappa, o: o, dz: dz, u0: u0,
+			ab: math.Abs(c.beta), pa2: c.pbar * c.a2}
+		var scale [nMom]float64
 		for i := range scale {
 			scale[i] = math.Abs(sv[i])
 		}
-		rv, re, m.converged, m.evals = integrateMoments(f, breaks, scale)
+		rv, re, m.converged, m.evals = integrateMoments(ig, breaks, &scale, ws)
 	}
 	// Truncation: outside [lo, hi] every remainder is bounded by
 	// exp(-kappa |z - z0|) times its polynomial bound. The part with
@@ -247,6 +238,46 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		m.err[i] = se[i] + re[i] + tb[i] + 2*epsilon*math.Abs(m.val[i])
 	}
 	return m
+}
+
+// stepIntegrand is the remainder (the integrand minus its step part) of
+// the moments at v = z - o, with the step at v = dz and the logistic
+// argument kappa v + u0 (see softMomentsWS). The components nMom..nMom+2
+// are the rounding magnitudes of mQR, mQRZ and mF.
+type stepIntegrand struct {
+	c                cparams
+	kappa, o, dz, u0 float64
+	ab, pa2          float64 // |beta| and pbar a2
+}
+
+func (g *stepIntegrand) panel(c, h float64, fv *panelVals) {
+	rl := &gk21Rule
+	g.at(c, &fv[0])
+	for j := 0; j < nNodes/2; j++ {
+		x := h * rl.xk[j]
+		g.at(c-x, &fv[2*j+1])
+		g.at(c+x, &fv[2*j+2])
+	}
+}
+
+func (g *stepIntegrand) at(v float64, out *[nVec]float64) {
+	c := &g.c
+	z := g.o + v
+	p, pc := sigmoidPair(g.kappa*v + g.u0)
+	phi, te := c.common(out, z, p, pc)
+	if v < g.dz {
+		out[mP] = phi * p
+		out[mPZ] = phi * p * z
+		out[mP2] = phi * p * p
+		out[mF] = phi * p * (c.a2*(p-2*c.pbar) - 2*te)
+		out[nMom+2] = phi * p * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+math.Abs(c.s*z)))
+	} else {
+		out[mP] = -phi * pc
+		out[mPZ] = -phi * pc * z
+		out[mP2] = -phi * pc * (1 + p)
+		out[mF] = phi * pc * (2*te - c.a2*(p+1-2*c.pbar))
+		out[nMom+2] = phi * pc * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+math.Abs(c.s*z)))
+	}
 }
 
 // sigmoidPair returns p = sigmoid(u) and pc = 1 - p, each with full
@@ -265,7 +296,7 @@ func sigmoidPair(u float64) (p, pc float64) {
 // differences of terms of size |beta| + |s z| + a2, so evaluating them can
 // lose more than the value's own ulps; the magnitudes integrate the term
 // sizes.
-func (c cparams) common(out []float64, z, p, pc float64) (phi, te float64) {
+func (c *cparams) common(out *[nVec]float64, z, p, pc float64) (phi, te float64) {
 	phi = math.Exp(-z*z/2) * invSqrt2Pi
 	q := p * pc
 	t := c.beta + c.s*z
@@ -276,30 +307,6 @@ func (c cparams) common(out []float64, z, p, pc float64) (phi, te float64) {
 	out[nMom] = mr
 	out[nMom+1] = mr * math.Abs(z)
 	return phi, t - c.pbar*c.a2
-}
-
-// integrateMoments integrates the nMom moments and their 3 rounding
-// magnitudes (written by f at indices nMom..nMom+2) over the mesh, to the
-// relative tolerance momRel against the magnitudes plus scale (the
-// closed-form part, nil for none), and returns the values and error
-// bounds, the magnitudes' rounding allowance (8 eps per unit of term size:
-// a handful of roundings, each at most eps relative) included.
-func integrateMoments(f func(float64, []float64), breaks, scale []float64) (val, err [nMom]float64, converged bool, evals int) {
-	tol := QuadTol{Rel: momRel, Abs: momAbs, MaxIntervals: 400, Checked: nMom,
-		ScaleFrom: []int{-1, -1, -1, nMom, nMom + 1, nMom + 2, -1, -1, -1}}
-	if scale != nil {
-		tol.Scale = append(scale, 0, 0, 0)
-	}
-	res, e := IntegrateVec(f, nMom+3, breaks, tol)
-	if e != nil {
-		return val, err, false, 0
-	}
-	copy(val[:], res.Value[:nMom])
-	copy(err[:], res.Err[:nMom])
-	err[mQR] += 8 * epsilon * res.Value[nMom]
-	err[mQRZ] += 8 * epsilon * res.Value[nMom+1]
-	err[mF] += 8 * epsilon * res.Value[nMom+2]
-	return val, err, res.Converged, res.Evals
 }
 
 // tailBound bounds, per moment, the integrand's mass outside the
@@ -336,25 +343,12 @@ const smoothKappa = 1.0
 // smoothMoments returns the moments for kappa in (0, smoothKappa) by
 // integrating the full integrands over [-zCut, zCut] (no step part),
 // with the Gaussian tails bounded as in softMoments.
-func smoothMoments(kappa, eta float64, c cparams) logMoments {
+func smoothMoments(kappa, eta float64, c cparams, ws *momWork) logMoments {
 	var m logMoments
-	f := func(z float64, out []float64) {
-		p, pc := sigmoidPair(kappa*z + eta)
-		phi, te := c.common(out, z, p, pc)
-		dp := p - c.pbar // p - pbar without cancellation near 1
-		if c.pbar > 0.5 {
-			dp = (1 - c.pbar) - pc
-		}
-		out[mP] = phi * p
-		out[mPZ] = phi * p * z
-		out[mP2] = phi * p * p
-		out[mF] = phi * dp * (c.a2*dp - 2*te)
-		// term sizes, plus the absolute rounding of dp itself (<= 2 eps),
-		// which is not small relative to dp when p stays near pbar
-		ad := math.Abs(dp)
-		out[nMom+2] = phi * (ad*(c.a2*(1+ad)+2*(math.Abs(c.beta)+c.pbar*c.a2+math.Abs(c.s*z))) + (c.a2*ad+math.Abs(te))/2)
-	}
-	val, err, ok, evals := integrateMoments(f, []float64{-zCut, -6, -3, -1, 1, 3, 6, zCut}, nil)
+	ig := &ws.smooth
+	*ig = smoothIntegrand{c: c, kappa: kappa, eta: eta, ab: math.Abs(c.beta), pa2: c.pbar * c.a2}
+	breaks := append(ws.breaks[:0], -zCut, -6, -3, -1, 1, 3, 6, zCut)
+	val, err, ok, evals := integrateMoments(ig, breaks, nil, ws)
 	m.converged, m.evals = ok, evals
 	tb := c.tailBound(false)
 	for i := 0; i < nMom; i++ {
@@ -362,6 +356,43 @@ func smoothMoments(kappa, eta float64, c cparams) logMoments {
 		m.err[i] = err[i] + tb[i] + 2*epsilon*math.Abs(m.val[i])
 	}
 	return m
+}
+
+// smoothIntegrand is the full integrand of the moments at z for
+// p = sigmoid(kappa z + eta) (see smoothMoments); the components
+// nMom..nMom+2 are the rounding magnitudes of mQR, mQRZ and mF.
+type smoothIntegrand struct {
+	c          cparams
+	kappa, eta float64
+	ab, pa2    float64 // |beta| and pbar a2
+}
+
+func (g *smoothIntegrand) panel(c, h float64, fv *panelVals) {
+	rl := &gk21Rule
+	g.at(c, &fv[0])
+	for j := 0; j < nNodes/2; j++ {
+		x := h * rl.xk[j]
+		g.at(c-x, &fv[2*j+1])
+		g.at(c+x, &fv[2*j+2])
+	}
+}
+
+func (g *smoothIntegrand) at(z float64, out *[nVec]float64) {
+	c := &g.c
+	p, pc := sigmoidPair(g.kappa*z + g.eta)
+	phi, te := c.common(out, z, p, pc)
+	dp := p - c.pbar // p - pbar without cancellation near 1
+	if c.pbar > 0.5 {
+		dp = (1 - c.pbar) - pc
+	}
+	out[mP] = phi * p
+	out[mPZ] = phi * p * z
+	out[mP2] = phi * p * p
+	out[mF] = phi * dp * (c.a2*dp - 2*te)
+	// term sizes, plus the absolute rounding of dp itself (<= 2 eps),
+	// which is not small relative to dp when p stays near pbar
+	ad := math.Abs(dp)
+	out[nMom+2] = phi * (ad*(c.a2*(1+ad)+2*(g.ab+g.pa2+math.Abs(c.s*z))) + (c.a2*ad+math.Abs(te))/2)
 }
 
 // locReach is how far (in z) the graded mesh around the step extends;

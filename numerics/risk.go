@@ -3,6 +3,7 @@ package numerics
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"attnclust/theory"
 )
@@ -25,9 +26,13 @@ import (
 type Risk struct {
 	mix   theory.Mixture
 	layer theory.Prototype
-	// moments evaluates the softmax integrals; softMoments unless a test
-	// substitutes an independent reference.
+	// moments evaluates the softmax integrals; nil means softMomentsWS
+	// with the pooled workspace (a test may substitute an independent
+	// reference).
 	moments func(kappa, eta float64, c cparams) logMoments
+	// work pools the scratch of evaluations (*evalWork), so that
+	// evaluations in steady state do not allocate.
+	work sync.Pool
 }
 
 // NewRisk validates mix (K = 2) and layer and returns the objective.
@@ -38,7 +43,7 @@ func NewRisk(mix theory.Mixture, layer theory.Prototype) (*Risk, error) {
 	if err := layer.Validate(); err != nil {
 		return nil, fmt.Errorf("NewRisk: %w", err)
 	}
-	return &Risk{mix: mix, layer: layer, moments: softMoments}, nil
+	return &Risk{mix: mix, layer: layer}, nil
 }
 
 // Dim returns the token dimension d.
@@ -57,52 +62,80 @@ func (r *Risk) Layer() theory.Prototype { return r.layer }
 // error bounds. It returns an error when heads is not 2 x d or not finite,
 // when the adaptive quadrature does not converge (never a value without a
 // bound), and for the hardmax variant at equal heads, where the risk is
-// not differentiable.
+// not differentiable. It allocates only the returned gradient (see
+// EvalInto).
 func (r *Risk) Eval(heads [][]float64) (theory.Eval, error) {
+	var ev theory.Eval
+	if err := r.EvalInto(heads, &ev); err != nil {
+		return theory.Eval{}, err
+	}
+	return ev, nil
+}
+
+// EvalInto is Eval writing its result into dst. It reuses dst.Grad when
+// it has 2 rows of capacity at least d (allocating it otherwise), so that
+// repeated calls with the same dst do not allocate. On error it returns
+// the error and leaves dst's values unspecified.
+func (r *Risk) EvalInto(heads [][]float64, dst *theory.Eval) error {
 	d := r.mix.Dim()
 	if len(heads) != 2 {
-		return theory.Eval{}, fmt.Errorf("Risk.Eval: got %d heads, want 2", len(heads))
+		return fmt.Errorf("Risk.Eval: got %d heads, want 2", len(heads))
 	}
 	for h, mu := range heads {
 		if len(mu) != d {
-			return theory.Eval{}, fmt.Errorf("Risk.Eval: heads[%d] has length %d, want %d", h, len(mu), d)
+			return fmt.Errorf("Risk.Eval: heads[%d] has length %d, want %d", h, len(mu), d)
 		}
 		for i, x := range mu {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return theory.Eval{}, fmt.Errorf("Risk.Eval: heads[%d][%d] is %v", h, i, x)
+				return fmt.Errorf("Risk.Eval: heads[%d][%d] is %v", h, i, x)
 			}
 		}
 	}
-	ev := theory.Eval{Grad: [][]float64{make([]float64, d), make([]float64, d)}}
-	ws := newRiskWork(d)
+	if len(dst.Grad) != 2 || cap(dst.Grad[0]) < d || cap(dst.Grad[1]) < d {
+		g := make([]float64, 2*d)
+		dst.Grad = [][]float64{g[:d:d], g[d:]}
+	}
+	dst.Grad[0], dst.Grad[1] = dst.Grad[0][:d], dst.Grad[1][:d]
+	clear(dst.Grad[0])
+	clear(dst.Grad[1])
+	dst.Risk, dst.RiskErr, dst.GradErr = 0, 0, 0
+	ws, _ := r.work.Get().(*evalWork)
+	if ws == nil || len(ws.buf) != d {
+		ws = newEvalWork(d)
+	}
+	defer r.work.Put(ws)
 	for k := range r.mix.Weights {
 		pi := r.mix.Weights[k]
-		c, err := r.component(k, heads, ws, ev.Grad, pi)
+		c, err := r.component(k, heads, ws, dst.Grad, pi)
 		if err != nil {
-			return theory.Eval{}, err
+			return err
 		}
-		ev.Risk += pi * c.risk
-		ev.RiskErr += pi * c.riskErr
-		ev.GradErr += pi * c.gradErr
+		dst.Risk += pi * c.risk
+		dst.RiskErr += pi * c.riskErr
+		dst.GradErr += pi * c.gradErr
 	}
-	ev.RiskErr += 4 * epsilon * math.Abs(ev.Risk)
-	if math.IsNaN(ev.Risk) || math.IsInf(ev.Risk, 0) || math.IsNaN(ev.GradErr) || math.IsInf(ev.GradErr, 0) {
-		return theory.Eval{}, fmt.Errorf("Risk.Eval: non-finite result (risk %v, gradient error %v)", ev.Risk, ev.GradErr)
+	dst.RiskErr += 4 * epsilon * math.Abs(dst.Risk)
+	if math.IsNaN(dst.Risk) || math.IsInf(dst.Risk, 0) || math.IsNaN(dst.GradErr) || math.IsInf(dst.GradErr, 0) {
+		return fmt.Errorf("Risk.Eval: non-finite result (risk %v, gradient error %v)", dst.Risk, dst.GradErr)
 	}
-	return ev, nil
+	return nil
 }
 
 type compResult struct {
 	risk, riskErr, gradErr float64
 }
 
-// riskWork holds the O(d) scratch vectors of one evaluation, shared by
-// the components (which run one after the other).
-type riskWork struct{ buf, w, mid, dk []float64 }
+// evalWork holds the scratch of one evaluation, shared by the components
+// (which run one after the other): four vectors of length d and the
+// quadrature workspace.
+type evalWork struct {
+	buf, w, mid, dk []float64
+	mom             momWork
+}
 
-func newRiskWork(d int) *riskWork {
+func newEvalWork(d int) *evalWork {
 	b := make([]float64, 4*d)
-	return &riskWork{buf: b[:d:d], w: b[d : 2*d : 2*d], mid: b[2*d : 3*d : 3*d], dk: b[3*d:]}
+	return &evalWork{buf: b[:d:d], w: b[d : 2*d : 2*d], mid: b[2*d : 3*d : 3*d], dk: b[3*d:]}
 }
 
 // component returns the contribution of mixture component k (before the
@@ -120,7 +153,7 @@ func newRiskWork(d int) *riskWork {
 // E[f(t) x] = mu*_k E[f] + w (s/a^2) E[f z], s = sigma a.
 //
 // The component's gradient, times weight pi, is added into grad.
-func (r *Risk) component(k int, heads [][]float64, ws *riskWork, grad [][]float64, pi float64) (compResult, error) {
+func (r *Risk) component(k int, heads [][]float64, ws *evalWork, grad [][]float64, pi float64) (compResult, error) {
 	d := r.mix.Dim()
 	sigma := r.mix.Sigma
 	lam := r.layer.Lambda
@@ -171,7 +204,11 @@ func (r *Risk) component(k int, heads [][]float64, ws *riskWork, grad [][]float6
 		m = hardMoments(-mc/s, cp)
 	default:
 		cp.pbar = expansionWeight(theory.Sigmoid(lam * mc))
-		m = r.moments(lam*s, lam*mc, cp)
+		if r.moments != nil {
+			m = r.moments(lam*s, lam*mc, cp)
+		} else {
+			m = softMomentsWS(lam*s, lam*mc, cp, &ws.mom)
+		}
 		if !m.converged {
 			return compResult{}, fmt.Errorf("Risk.Eval: quadrature did not converge (component %d, kappa %g, eta %g)", k, lam*s, lam*mc)
 		}
