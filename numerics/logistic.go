@@ -251,12 +251,11 @@ type stepIntegrand struct {
 }
 
 func (g *stepIntegrand) panel(c, h float64, fv *panelVals) {
-	rl := &gk21Rule
-	g.at(c, &fv[0])
-	for j := 0; j < nNodes/2; j++ {
-		x := h * rl.xk[j]
-		g.at(c-x, &fv[2*j+1])
-		g.at(c+x, &fv[2*j+2])
+	g.at(c, &fv.c)
+	for j := 0; j < nPairs; j++ {
+		x := h * gk21.x[j]
+		g.at(c-x, &fv.lo[j])
+		g.at(c+x, &fv.hi[j])
 	}
 }
 
@@ -281,13 +280,15 @@ func (g *stepIntegrand) at(v float64, out *[nVec]float64) {
 }
 
 // sigmoidPair returns p = sigmoid(u) and pc = 1 - p, each with full
-// relative accuracy, from one exponential.
+// relative accuracy (a few ulps: one exponential, one division, one
+// product), from one exponential.
 func sigmoidPair(u float64) (p, pc float64) {
-	ex := math.Exp(-math.Abs(u))
+	ex := expNeg(-math.Abs(u))
+	r := 1 / (1 + ex)
 	if u >= 0 {
-		return 1 / (1 + ex), ex / (1 + ex)
+		return r, ex * r
 	}
-	return ex / (1 + ex), 1 / (1 + ex)
+	return ex * r, r
 }
 
 // common writes the integrands that need no step decomposition (mQR, mQRZ)
@@ -297,7 +298,7 @@ func sigmoidPair(u float64) (p, pc float64) {
 // lose more than the value's own ulps; the magnitudes integrate the term
 // sizes.
 func (c *cparams) common(out *[nVec]float64, z, p, pc float64) (phi, te float64) {
-	phi = math.Exp(-z*z/2) * invSqrt2Pi
+	phi = expNeg(-z*z/2) * invSqrt2Pi
 	q := p * pc
 	t := c.beta + c.s*z
 	rho := t - c.a2*p
@@ -368,12 +369,11 @@ type smoothIntegrand struct {
 }
 
 func (g *smoothIntegrand) panel(c, h float64, fv *panelVals) {
-	rl := &gk21Rule
-	g.at(c, &fv[0])
-	for j := 0; j < nNodes/2; j++ {
-		x := h * rl.xk[j]
-		g.at(c-x, &fv[2*j+1])
-		g.at(c+x, &fv[2*j+2])
+	g.at(c, &fv.c)
+	for j := 0; j < nPairs; j++ {
+		x := h * gk21.x[j]
+		g.at(c-x, &fv.lo[j])
+		g.at(c+x, &fv.hi[j])
 	}
 }
 

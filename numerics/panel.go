@@ -17,15 +17,38 @@ import "math"
 // and three nonnegative rounding magnitudes (of mQR, mQRZ and mF).
 const nVec = nMom + 3
 
-// nNodes is the number of nodes of the 21-point Kronrod rule.
-const nNodes = 21
+// nNodes is the number of nodes of the 21-point Kronrod rule; nPairs the
+// number of symmetric pairs besides the centre.
+const (
+	nNodes = 21
+	nPairs = nNodes / 2
+)
 
-// panelVals holds the integrand at the nodes of one panel: index 0 is the
-// centre, 2j+1 and 2j+2 the nodes c - h xk[j] and c + h xk[j].
-type panelVals [nNodes][nVec]float64
+// panelVals holds the integrand at the nodes of one panel: c at the
+// centre, lo[j] and hi[j] at c - h xk[j] and c + h xk[j] (xk the positive
+// Kronrod nodes of gk21Rule, decreasing; the Gauss nodes are the odd j).
+type panelVals struct {
+	c      [nVec]float64
+	lo, hi [nPairs][nVec]float64
+}
+
+// gk21 is gk21Rule in fixed-size arrays (so that the panel loops need no
+// bounds checks): the positive nodes x and Kronrod weights wk of the
+// pairs, the centre's Kronrod weight wkc, and the Gauss weights wg of the
+// pairs j = 1, 3, ..., 9 (the 10-point Gauss rule has no centre node).
+var gk21 = struct {
+	x, wk [nPairs]float64
+	wkc   float64
+	wg    [nPairs / 2]float64
+}{
+	x:   [nPairs]float64(gk21Rule.xk[:nPairs]),
+	wk:  [nPairs]float64(gk21Rule.wk[:nPairs]),
+	wkc: gk21Rule.wk[nPairs],
+	wg:  [nPairs / 2]float64(gk21Rule.wg),
+}
 
 // panelIntegrand evaluates the nVec components at the 21 Kronrod nodes of
-// the panel with centre c and half-length h (node order of panelVals).
+// the panel with centre c and half-length h (node layout of panelVals).
 type panelIntegrand interface {
 	panel(c, h float64, fv *panelVals)
 }
@@ -60,40 +83,47 @@ const momMaxIntervals = 400
 // floored at 50 eps times the integral of |f|) for the nMom moments, the
 // Kronrod value alone for the magnitudes.
 func applyPanel(ig panelIntegrand, iv *momInterval, fv *panelVals) {
-	rl := &gk21Rule
 	c := (iv.a + iv.b) / 2
 	h := (iv.b - iv.a) / 2
 	ig.panel(c, h, fv)
-	const nk = nNodes / 2 // index of the centre node in xk
-	wkc := rl.wk[nk]
 	ah := math.Abs(h)
-	for i := 0; i < nVec; i++ {
-		fc := fv[0][i]
-		resk := fc * wkc
-		if i >= nMom {
-			for j := 0; j < nk; j++ {
-				resk += rl.wk[j] * (fv[2*j+1][i] + fv[2*j+2][i])
-			}
-			iv.val[i] = resk * h
-			continue
+	wk, wg := &gk21.wk, &gk21.wg
+	for i := nMom; i < nVec; i++ {
+		resk := fv.c[i] * gk21.wkc
+		for j := 0; j < nPairs; j++ {
+			resk += wk[j] * (fv.lo[j][i] + fv.hi[j][i])
 		}
-		resg := fc * rl.centerWG
+		iv.val[i] = resk * h
+	}
+	for i := 0; i < nMom; i++ {
+		fc := fv.c[i]
+		// two accumulators each (even and odd pairs) shorten the
+		// dependency chains; the Gauss rule uses the odd pairs
+		resk := fc * gk21.wkc
 		resabs := math.Abs(resk)
-		for j := 0; j < nk; j++ {
-			f1, f2 := fv[2*j+1][i], fv[2*j+2][i]
-			s := f1 + f2
-			resk += rl.wk[j] * s
-			resabs += rl.wk[j] * (math.Abs(f1) + math.Abs(f2))
-			if j%2 == 1 {
-				resg += rl.wg[j/2] * s
-			}
+		var resk1, resabs1, resg float64
+		for jj := 0; jj < nPairs/2; jj++ {
+			j := 2 * jj
+			f1, f2 := fv.lo[j][i], fv.hi[j][i]
+			g1, g2 := fv.lo[j+1][i], fv.hi[j+1][i]
+			s, t := f1+f2, g1+g2
+			resk += wk[j] * s
+			resk1 += wk[j+1] * t
+			resabs += wk[j] * (math.Abs(f1) + math.Abs(f2))
+			resabs1 += wk[j+1] * (math.Abs(g1) + math.Abs(g2))
+			resg += wg[jj] * t
 		}
+		resk += resk1
+		resabs += resabs1
 		reskh := resk / 2
-		resasc := wkc * math.Abs(fc-reskh)
-		for j := 0; j < nk; j++ {
-			resasc += rl.wk[j] * (math.Abs(fv[2*j+1][i]-reskh) + math.Abs(fv[2*j+2][i]-reskh))
+		resasc := gk21.wkc * math.Abs(fc-reskh)
+		resasc1 := 0.0
+		for jj := 0; jj < nPairs/2; jj++ {
+			j := 2 * jj
+			resasc += wk[j] * (math.Abs(fv.lo[j][i]-reskh) + math.Abs(fv.hi[j][i]-reskh))
+			resasc1 += wk[j+1] * (math.Abs(fv.lo[j+1][i]-reskh) + math.Abs(fv.hi[j+1][i]-reskh))
 		}
-		resasc *= ah
+		resasc = (resasc + resasc1) * ah
 		e := math.Abs((resk - resg) * h)
 		if resasc != 0 && e != 0 {
 			if t := 200 * e / resasc; t < 1 {
