@@ -196,27 +196,7 @@ func softMomentsWS(kappa, eta float64, c cparams, ws *momWork) logMoments {
 	var rv, re [nMom]float64
 	m.converged = true
 	if lo < hi {
-		breaks := ws.breaks[:0]
-		breaks = append(breaks, lo, hi)
-		for _, g := range [...]float64{-6, -3, -1, 1, 3, 6} {
-			if g-o > lo && g-o < hi {
-				breaks = append(breaks, g-o)
-			}
-		}
-		for _, k := range [...]float64{0, 1, 4, 12, 25} {
-			for _, sg := range [...]float64{-1, 1} {
-				if k == 0 && sg < 0 {
-					continue
-				}
-				g := dz + sg*k/kappa
-				if k/kappa > locReach {
-					continue // the Gaussian grid resolves it
-				}
-				if g > lo && g < hi {
-					breaks = append(breaks, g)
-				}
-			}
-		}
+		breaks := stepBreaks(ws.breaks[:0], kappa, o, dz, lo, hi)
 		sortSmall(breaks)
 		ig := &ws.step
 		*ig = stepIntegrand{c: c, kappa: kappa, o: o, dz: dz, u0: u0,
@@ -397,7 +377,7 @@ func (g *smoothIntegrand) at(z float64, out *[nVec]float64) {
 
 // locReach is how far (in z) the graded mesh around the step extends;
 // beyond it the logistic tail is smooth on the Gaussian grid's scale
-// (measured: 6% fewer evaluations, same accuracy).
+// (measured with the earlier grid: 6% fewer evaluations, same accuracy).
 const locReach = 2.0
 
 const invSqrt2Pi = 0.398942280401432677939946059934381868475858631164934657665925
@@ -408,4 +388,56 @@ func sortSmall(v []float64) {
 			v[j], v[j-1] = v[j-1], v[j]
 		}
 	}
+}
+
+// The initial mesh of the remainder quadrature (in v = z - o, step at
+// v = dz). Around the step, breakpoints at |u| = 2, 6, 14, 26 in units of the
+// logistic argument u = kappa (v - dz), up to locReach in z (beyond, the
+// logistic tail is smooth on the Gaussian grid's scale), the domain ending
+// at |u| = wCut: the panels [0, 2], [2, 6], [6, 14], [14, 26], [26, 45]
+// each side keep the Gauss rule's error on the exp(-|u|)-decaying
+// remainder, whose nearest complex singularities are at u = +-i pi, well
+// below the tolerance, so that they are rarely bisected. On the Gaussian
+// scale, breakpoints at z = +-1, +-3, +-6, except within mergeDist of a
+// breakpoint already placed (a sliver between two nearby breakpoints costs
+// a whole panel and gains nothing). Measured on random moments (kappa from
+// 1 to 1e8, steps inside and far outside the bulk): 26% fewer evaluations
+// than the previous grid (|u| = 1, 4, 12, 25 and every Gaussian
+// breakpoint), no loss of honesty against the fine reference.
+const mergeDist = 0.6
+
+// stepBreaks appends to breaks the initial mesh of the remainder
+// quadrature on [lo, hi] (see mergeDist) and returns it, unsorted.
+func stepBreaks(breaks []float64, kappa, o, dz, lo, hi float64) []float64 {
+	stepGrid := [...]float64{2, 6, 14, 26}
+	gaussGrid := [...]float64{-6, -3, -1, 1, 3, 6}
+	breaks = append(breaks, lo, hi)
+	if dz > lo && dz < hi {
+		breaks = append(breaks, dz)
+	}
+	for _, k := range stepGrid {
+		if k/kappa > locReach {
+			break // the Gaussian grid resolves it
+		}
+		for _, g := range [2]float64{dz - k/kappa, dz + k/kappa} {
+			if g > lo && g < hi {
+				breaks = append(breaks, g)
+			}
+		}
+	}
+	n := len(breaks)
+	for _, g := range gaussGrid {
+		g -= o
+		if !(g > lo && g < hi) {
+			continue
+		}
+		near := false
+		for _, b := range breaks[:n] {
+			near = near || math.Abs(g-b) < mergeDist
+		}
+		if !near {
+			breaks = append(breaks, g)
+		}
+	}
+	return breaks
 }
