@@ -19,6 +19,9 @@ func TestExpNeg(t *testing.T) {
 	check := func(x float64) {
 		t.Helper()
 		got, want := expNeg(x), math.Exp(x)
+		if a, b := expNeg2(x, -1+x/2); a != got || b != expNeg(-1+x/2) {
+			t.Fatalf("expNeg2(%.17g, %.17g) = %v, %v differs from expNeg: %v, %v", x, -1+x/2, a, b, got, expNeg(-1+x/2))
+		}
 		if d := math.Abs(got - want); d > 3*epsilon*want+5e-324 {
 			t.Fatalf("expNeg(%.17g) = %.17g, math.Exp %.17g, relative difference %.3g", x, got, want, d/want)
 		}

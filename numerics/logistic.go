@@ -242,52 +242,53 @@ func (g *stepIntegrand) panel(c, h float64, fv *panelVals) {
 func (g *stepIntegrand) at(v float64, out *[nVec]float64) {
 	c := &g.c
 	z := g.o + v
-	p, pc := sigmoidPair(g.kappa*v + g.u0)
-	phi, te := c.common(out, z, p, pc)
+	u := g.kappa*v + g.u0
+	phi, p, pc, te, asz := c.common(out, z, u, g.ab, g.pa2)
 	if v < g.dz {
-		out[mP] = phi * p
-		out[mPZ] = phi * p * z
-		out[mP2] = phi * p * p
-		out[mF] = phi * p * (c.a2*(p-2*c.pbar) - 2*te)
-		out[nMom+2] = phi * p * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+math.Abs(c.s*z)))
+		pp := phi * p
+		out[mP] = pp
+		out[mPZ] = pp * z
+		out[mP2] = pp * p
+		out[mF] = pp * (c.a2*(p-2*c.pbar) - 2*te)
+		out[nMom+2] = pp * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+asz))
 	} else {
-		out[mP] = -phi * pc
-		out[mPZ] = -phi * pc * z
-		out[mP2] = -phi * pc * (1 + p)
-		out[mF] = phi * pc * (2*te - c.a2*(p+1-2*c.pbar))
-		out[nMom+2] = phi * pc * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+math.Abs(c.s*z)))
+		pp := phi * pc
+		out[mP] = -pp
+		out[mPZ] = -pp * z
+		out[mP2] = -pp * (1 + p)
+		out[mF] = pp * (2*te - c.a2*(p+1-2*c.pbar))
+		out[nMom+2] = pp * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+asz))
 	}
 }
 
-// sigmoidPair returns p = sigmoid(u) and pc = 1 - p, each with full
-// relative accuracy (a few ulps: one exponential, one division, one
-// product), from one exponential.
-func sigmoidPair(u float64) (p, pc float64) {
-	ex := expNeg(-math.Abs(u))
-	r := 1 / (1 + ex)
-	if u >= 0 {
-		return r, ex * r
+// common writes the integrands that need no step decomposition (mQR,
+// mQRZ) and the rounding magnitudes of mQR and mQRZ at z, for the
+// logistic argument u, and returns the Gaussian weight phi(z), the pair
+// p = sigmoid(u), pc = 1 - p, te = beta - pbar a2 + s z and |s z|. p and
+// pc each have full relative accuracy (one exponential of -|u|, one
+// division, one product); phi and exp(-|u|) come from one expNeg2 call.
+// rho and te are differences of terms of size |beta| + |s z| + a2, so
+// evaluating them can lose more than the value's own ulps; the magnitudes
+// integrate the term sizes. ab = |beta|, pa2 = pbar a2.
+func (c *cparams) common(out *[nVec]float64, z, u, ab, pa2 float64) (phi, p, pc, te, asz float64) {
+	ez, eu := expNeg2(-z*z/2, -math.Abs(u))
+	phi = ez * invSqrt2Pi
+	r := 1 / (1 + eu)
+	p, pc = r, eu*r
+	if u < 0 {
+		p, pc = pc, p
 	}
-	return ex * r, r
-}
-
-// common writes the integrands that need no step decomposition (mQR, mQRZ)
-// and the rounding magnitudes of mQR and mQRZ at z, and returns the
-// Gaussian weight phi(z) and te = beta - pbar a2 + s z. rho and te are
-// differences of terms of size |beta| + |s z| + a2, so evaluating them can
-// lose more than the value's own ulps; the magnitudes integrate the term
-// sizes.
-func (c *cparams) common(out *[nVec]float64, z, p, pc float64) (phi, te float64) {
-	phi = expNeg(-z*z/2) * invSqrt2Pi
 	q := p * pc
 	t := c.beta + c.s*z
 	rho := t - c.a2*p
-	out[mQR] = phi * q * rho
-	out[mQRZ] = phi * q * rho * z
-	mr := phi * q * (math.Abs(c.beta) + math.Abs(c.s*z) + c.a2*p)
+	asz = math.Abs(c.s * z)
+	pq := phi * q
+	out[mQR] = pq * rho
+	out[mQRZ] = pq * rho * z
+	mr := pq * (ab + asz + c.a2*p)
 	out[nMom] = mr
 	out[nMom+1] = mr * math.Abs(z)
-	return phi, t - c.pbar*c.a2
+	return phi, p, pc, t - pa2, asz
 }
 
 // tailBound bounds, per moment, the integrand's mass outside the
@@ -359,20 +360,21 @@ func (g *smoothIntegrand) panel(c, h float64, fv *panelVals) {
 
 func (g *smoothIntegrand) at(z float64, out *[nVec]float64) {
 	c := &g.c
-	p, pc := sigmoidPair(g.kappa*z + g.eta)
-	phi, te := c.common(out, z, p, pc)
+	u := g.kappa*z + g.eta
+	phi, p, pc, te, asz := c.common(out, z, u, g.ab, g.pa2)
 	dp := p - c.pbar // p - pbar without cancellation near 1
 	if c.pbar > 0.5 {
 		dp = (1 - c.pbar) - pc
 	}
-	out[mP] = phi * p
-	out[mPZ] = phi * p * z
-	out[mP2] = phi * p * p
+	pp := phi * p
+	out[mP] = pp
+	out[mPZ] = pp * z
+	out[mP2] = pp * p
 	out[mF] = phi * dp * (c.a2*dp - 2*te)
 	// term sizes, plus the absolute rounding of dp itself (<= 2 eps),
 	// which is not small relative to dp when p stays near pbar
 	ad := math.Abs(dp)
-	out[nMom+2] = phi * (ad*(c.a2*(1+ad)+2*(g.ab+g.pa2+math.Abs(c.s*z))) + (c.a2*ad+math.Abs(te))/2)
+	out[nMom+2] = phi * (ad*(c.a2*(1+ad)+2*(g.ab+g.pa2+asz)) + (c.a2*ad+math.Abs(te))/2)
 }
 
 // locReach is how far (in z) the graded mesh around the step extends;
