@@ -100,7 +100,7 @@ func (r *Risk) EvalInto(heads [][]float64, dst *theory.Eval) error {
 	clear(dst.Grad[1])
 	dst.Risk, dst.RiskErr, dst.GradErr = 0, 0, 0
 	ws, _ := r.work.Get().(*evalWork)
-	if ws == nil || len(ws.buf) != d {
+	if ws == nil || len(ws.w) != d {
 		ws = newEvalWork(d)
 	}
 	defer r.work.Put(ws)
@@ -126,16 +126,16 @@ type compResult struct {
 }
 
 // evalWork holds the scratch of one evaluation, shared by the components
-// (which run one after the other): four vectors of length d and the
+// (which run one after the other): two vectors of length d and the
 // quadrature workspace.
 type evalWork struct {
-	buf, w, mid, dk []float64
-	mom             momWork
+	w, dk []float64
+	mom   momWork
 }
 
 func newEvalWork(d int) *evalWork {
-	b := make([]float64, 4*d)
-	return &evalWork{buf: b[:d:d], w: b[d : 2*d : 2*d], mid: b[2*d : 3*d : 3*d], dk: b[3*d:]}
+	b := make([]float64, 2*d)
+	return &evalWork{w: b[:d:d], dk: b[d:]}
 }
 
 // component returns the contribution of mixture component k (before the
@@ -160,50 +160,96 @@ func (r *Risk) component(k int, heads [][]float64, ws *evalWork, grad [][]float6
 	hard := r.layer.Variant == theory.Hardmax
 	dist := r.layer.Variant != theory.Dot
 	mk := r.mix.Centroids[k]
-	buf, w, mid := ws.buf, ws.w, ws.mid
+	w := ws.w
 
-	// score margin of the other head at the component mean, m - c:
-	// <mu*_k, w> (dot) or <mu*_k - (mu_o + mu_r)/2, w> (distance).
-	margin := func(o, rr int) float64 {
-		for i := range w {
-			w[i] = heads[o][i] - heads[rr][i]
+	// Pass 1: w = mu_0 - mu_1, the score margin of head 0 over head 1 at
+	// the component mean, m - c = <mu*_k, w> (dot) or
+	// <mu*_k - (mu_0 + mu_1)/2, w> (distance), and ||w||^2, with
+	// compensated sums (the accumulators of dot2, interleaved).
+	h0, h1 := heads[0][:d], heads[1][:d]
+	mk = mk[:d]
+	var accM, accW cdot
+	for i := range w {
+		wi := h0[i] - h1[i]
+		w[i] = wi
+		if dist {
+			accM.add(mk[i]-(h0[i]+h1[i])/2, wi)
+		} else {
+			accM.add(mk[i], wi)
 		}
-		if !dist {
-			return dot2(mk, w)
-		}
-		for i := range mid {
-			mid[i] = mk[i] - (heads[o][i]+heads[rr][i])/2
-		}
-		return dot2(mid, w)
+		accW.add(wi, wi)
 	}
-	o, ref := 0, 1
-	mc := margin(o, ref)
+	mc := accM.sum()
+	a2 := accW.sum()
+	// The other head o is the one with margin <= 0 at the mean; when it is
+	// head 1, w changes sign (sg = -1): exactly what recomputing w and the
+	// margin with the heads swapped gives, since negation is exact and
+	// rounding is symmetric.
+	o, ref, sg := 0, 1, 1.0
 	if mc > 0 {
-		o, ref = 1, 0
-		mc = margin(o, ref) // = -mc up to rounding, with w recomputed
+		o, ref, sg = 1, 0, -1
+		mc = -mc
 	}
-	muR, muO := heads[ref], heads[o]
-	a2 := norm2sq(w)
+	muR, muO := heads[ref][:d], heads[o][:d]
 	a := math.Sqrt(a2)
 	s := sigma * a
-	beta := dotDiff2(mk, muR, w, buf)
 	// Expansion point of the risk integrand: pbar = the other head's
 	// weight at the component mean (soft) or its mean weight Q(z0)
 	// (hardmax), so that the loss is expanded around the typical output.
-	cp := cparams{beta: beta, s: s, a2: a2}
-
-	var m logMoments
+	cp := cparams{s: s, a2: a2}
 	switch {
 	case a == 0 && hard:
 		return compResult{}, fmt.Errorf("Risk.Eval: hardmax risk is not differentiable at equal heads")
 	case a == 0:
 		cp.pbar = 0.5
-		m = softMoments(0, 0, cp) // p = 1/2 everywhere
 	case hard:
 		cp.pbar = expansionWeight(theory.NormalQ(-mc / s))
-		m = hardMoments(-mc/s, cp)
 	default:
 		cp.pbar = expansionWeight(theory.Sigmoid(lam * mc))
+	}
+
+	// Pass 2: dk = mu*_k - mu_r, beta = <dk, w>, ||dk||^2 and
+	// ||mu*_k - e||^2 = ||dk - pbar w||^2 (e = mu_r + pbar w), compensated;
+	// and, for the error bound, ||mu*_k - mu_o|| and ||mu*_k - mu_r||
+	// (distance) or ||mu*_k|| (dot), plain sums as theory.Dist and
+	// theory.Norm.
+	dk := ws.dk[:d]
+	var accB, accD, accE cdot
+	var so, sr float64
+	for i := range dk {
+		dki := mk[i] - muR[i]
+		dk[i] = dki
+		wi := sg * w[i]
+		accB.add(dki, wi)
+		accD.add(dki, dki)
+		ei := dki - cp.pbar*wi
+		accE.add(ei, ei)
+		if dist {
+			do := mk[i] - muO[i]
+			so += do * do
+			sr += dki * dki
+		} else {
+			so += mk[i] * mk[i]
+		}
+	}
+	cp.beta = accB.sum()
+	ndk := math.Sqrt(accD.sum())
+	nde2 := accE.sum()
+	var nbo, nbr float64
+	if dist {
+		nbo, nbr = sqrtOr(so, func() float64 { return theory.Dist(mk, muO) }), sqrtOr(sr, func() float64 { return theory.Dist(mk, muR) })
+	} else {
+		nbo = sqrtOr(so, func() float64 { return theory.Norm(mk) })
+		nbr = nbo
+	}
+
+	var m logMoments
+	switch {
+	case a == 0:
+		m = softMoments(0, 0, cp) // p = 1/2 everywhere
+	case hard:
+		m = hardMoments(-mc/s, cp)
+	default:
 		if r.moments != nil {
 			m = r.moments(lam*s, lam*mc, cp)
 		} else {
@@ -217,17 +263,6 @@ func (r *Risk) component(k int, heads [][]float64, ws *evalWork, grad [][]float6
 		lam = 0 // q = 0: the lambda terms vanish
 	}
 
-	// dk = mu*_k - mu_r
-	dk := ws.dk
-	for i := range dk {
-		dk[i] = mk[i] - muR[i]
-	}
-	ndk := math.Sqrt(norm2sq(dk))
-	// risk: ||mu*_k - e||^2 + d sigma^2 + E[mF], e = mu_r + pbar w
-	for i := range buf {
-		buf[i] = dk[i] - cp.pbar*w[i]
-	}
-	nde2 := norm2sq(buf)
 	ds2 := float64(d) * sigma * sigma
 	res := compResult{risk: nde2 + ds2 + m.val[mF]}
 	// rounding of e's coordinates (eps |pbar w_i| each) moves ||mu*_k - e||^2
@@ -243,25 +278,22 @@ func (r *Risk) component(k int, heads [][]float64, ws *evalWork, grad [][]float6
 	cw := sa*m.val[mPZ] - m.val[mP2]
 	// E[q rho g_h] = (mu*_k - [dist] mu_h) E[q rho] + w sa E[q rho z]
 	cq := sa * m.val[mQRZ]
-	gO, gR := grad[o], grad[ref]
-	for i := 0; i < d; i++ {
-		epr := dk[i]*m.val[mP] + w[i]*cw
-		er := dk[i] - w[i]*m.val[mP]
+	// Pass 3: the gradient.
+	gO, gR := grad[o][:d], grad[ref][:d]
+	for i := range dk {
+		wi := sg * w[i]
+		epr := dk[i]*m.val[mP] + wi*cw
+		er := dk[i] - wi*m.val[mP]
 		bo, br := mk[i], mk[i]
 		if dist {
 			bo -= muO[i]
-			br -= muR[i]
+			br = dk[i]
 		}
-		gO[i] += -2 * pi * (epr + lam*(bo*m.val[mQR]+w[i]*cq))
-		gR[i] += -2 * pi * (er - epr - lam*(br*m.val[mQR]+w[i]*cq))
+		gO[i] += -2 * pi * (epr + lam*(bo*m.val[mQR]+wi*cq))
+		gR[i] += -2 * pi * (er - epr - lam*(br*m.val[mQR]+wi*cq))
 	}
 	// Error bound (Euclidean norm over both heads), from the moment errors
 	// and a rounding allowance on each assembled term.
-	nbo, nbr := theory.Norm(mk), theory.Norm(mk)
-	if dist {
-		nbo = theory.Dist(mk, muO)
-		nbr = theory.Dist(mk, muR)
-	}
 	eEpr := ndk*m.err[mP] + a*(sa*m.err[mPZ]+m.err[mP2])
 	eQ := nbo*m.err[mQR] + a*sa*m.err[mQRZ]
 	eQr := nbr*m.err[mQR] + a*sa*m.err[mQRZ]
@@ -272,6 +304,16 @@ func (r *Risk) component(k int, heads [][]float64, ws *evalWork, grad [][]float6
 		return compResult{}, fmt.Errorf("Risk.Eval: non-finite intermediate in component %d", k)
 	}
 	return res, nil
+}
+
+// sqrtOr returns sqrt(s) for a plain sum of squares s in the range where
+// it cannot have overflowed or lost the small terms (as theory.Norm), and
+// the rescaled computation slow() otherwise.
+func sqrtOr(s float64, slow func() float64) float64 {
+	if s > 0x1p-900 && s < 0x1p900 {
+		return math.Sqrt(s)
+	}
+	return slow()
 }
 
 // expansionWeight returns the expansion weight pbar for a typical
