@@ -205,7 +205,23 @@ func softMomentsWS(kappa, eta float64, c cparams, ws *momWork) logMoments {
 		for i := range scale {
 			scale[i] = math.Abs(sv[i])
 		}
+		// trimming scale: the step parts, and for mQR and mQRZ (whose step
+		// parts vanish) lower bounds of the rounding magnitudes added to
+		// their tolerance: over |u| <= 1 (when inside the domain),
+		// q >= sigmoid(1) sigmoid(-1) > 0.196 and p >= sigmoid(-1) > 0.2689.
+		tscale := scale
+		tscale[mQR], tscale[mQRZ] = 0, 0
+		if dz == 0 && lo <= -1/kappa && hi >= 1/kappa {
+			lq := 0.196 * (2 / kappa) * theory.NormalPDF(math.Abs(z0)+1/kappa) * (math.Abs(c.beta) + 0.2689*c.a2)
+			tscale[mQR] = lq
+			tscale[mQRZ] = lq * math.Max(0, math.Abs(z0)-1/kappa)
+		}
+		var skipped [nMom]float64
+		breaks = ig.trimNegligible(breaks, &tscale, &skipped)
 		rv, re, m.converged, m.evals = integrateMoments(ig, breaks, &scale, ws)
+		for i := range re {
+			re[i] += skipped[i]
+		}
 	}
 	// Truncation: outside [lo, hi] every remainder is bounded by
 	// exp(-kappa |z - z0|) times its polynomial bound. The part with
@@ -259,6 +275,84 @@ func (g *stepIntegrand) at(v float64, out *[nVec]float64) {
 		out[mF] = pp * (2*te - c.a2*(p+1-2*c.pbar))
 		out[nMom+2] = pp * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+asz))
 	}
+}
+
+// skipFrac is the share of a moment's tolerance (momRel times its scale)
+// that the end panels dropped by trimNegligible may use together.
+const skipFrac = 0.01
+
+// trimNegligible drops end panels of the sorted mesh breaks (keeping at
+// least one) whose a priori bound (panelBound) is, for every moment, at
+// most skipFrac momRel times scale (a lower bound of the moment's
+// tolerance scale), in total over the dropped panels; it adds the bounds
+// (and the magnitudes' rounding allowance) of the dropped panels to
+// skipped and returns the remaining mesh. Far in the Gaussian or
+// logistic tails such panels contribute below 1e-20 of the result and
+// would cost 21 evaluations each.
+func (g *stepIntegrand) trimNegligible(breaks []float64, scale, skipped *[nMom]float64) []float64 {
+	var used [nVec]float64
+	try := func(a, b float64) bool {
+		bd := g.panelBound(a, b)
+		for i := 0; i < nMom; i++ {
+			if !(used[i]+bd[i] <= skipFrac*momRel*scale[i]) {
+				return false
+			}
+		}
+		for i := range used {
+			used[i] += bd[i]
+		}
+		return true
+	}
+	for len(breaks) > 2 && try(breaks[0], breaks[1]) {
+		breaks = breaks[1:]
+	}
+	for n := len(breaks); n > 2 && try(breaks[n-2], breaks[n-1]); n-- {
+		breaks = breaks[:n-1]
+	}
+	for i := 0; i < nMom; i++ {
+		skipped[i] += used[i]
+	}
+	skipped[mQR] += 8 * epsilon * used[nMom]
+	skipped[mQRZ] += 8 * epsilon * used[nMom+1]
+	skipped[mF] += 8 * epsilon * used[nMom+2]
+	return breaks
+}
+
+// panelBound returns, per component of the remainder integrand, a bound
+// on its integral of |f| over [a, b] (in v, not containing the step dz
+// in its interior): each component is phi(z) times the logistic tail (p
+// below the step, pc above, both <= exp(-|u|), |u| = kappa |v - dz|, and
+// q <= that tail too) times a polynomial in |z| (polyBound, and the
+// magnitudes' term sizes), so the product of the three maxima over the
+// panel times its width bounds it (TestPanelBound).
+func (g *stepIntegrand) panelBound(a, b float64) (bd [nVec]float64) {
+	za, zb := g.o+a, g.o+b
+	zmin := 0.0 // distance of [za, zb] to 0
+	if za > 0 {
+		zmin = za
+	} else if zb < 0 {
+		zmin = -zb
+	}
+	zmax := math.Max(math.Abs(za), math.Abs(zb))
+	dist := 0.0 // distance of [a, b] to the step
+	if a >= g.dz {
+		dist = a - g.dz
+	} else if b <= g.dz {
+		dist = g.dz - b
+	}
+	// 4 eps: the rounding of the product must not take the bound below
+	// the exact value.
+	f := (1 + 4*epsilon) * theory.NormalPDF(zmin) * math.Exp(-g.kappa*dist) * (b - a)
+	c := &g.c
+	pb := c.polyBound()
+	for i := 0; i < nMom; i++ {
+		bd[i] = f * (pb[i][0] + pb[i][1]*zmax + pb[i][2]*zmax*zmax)
+	}
+	sz := math.Abs(c.s) * zmax
+	bd[nMom] = f * (g.ab + c.a2 + sz)
+	bd[nMom+1] = bd[nMom] * zmax
+	bd[nMom+2] = f * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+sz))
+	return bd
 }
 
 // common writes the integrands that need no step decomposition (mQR,
