@@ -25,9 +25,14 @@ import (
 // (p replaced by the indicator of z > z0) in closed form through upper
 // Gaussian moments, and the remainder, which decays like
 // exp(-kappa |z - z0|) and carries the Gaussian weight, by adaptive
-// Gauss-Kronrod quadrature on a mesh graded around z0. The quadrature
-// domain is truncated to |z| <= zCut and |z - z0| <= wCut/kappa, and the
-// neglected mass is bounded explicitly and added to the error.
+// Gauss-Kronrod quadrature on a mesh graded around z0 (panel.go: the same
+// rule and QUADPACK error estimate as IntegrateVec, evaluated a panel at
+// a time). The quadrature domain is truncated to |z| <= zCut and
+// |z - z0| <= wCut/kappa, end panels whose a priori bound is negligible
+// are dropped, and the neglected mass is bounded explicitly and added to
+// the error. The integrand's exponentials use expNeg (about 1 ulp), whose
+// rounding, like the integrand's other roundings, is covered by the
+// 50 eps floor of each panel's error.
 const (
 	mP = iota
 	mPZ

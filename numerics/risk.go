@@ -13,13 +13,19 @@ import (
 // the exact one-dimensional reduction of THEORY 2.1. It implements
 // theory.Objective and is safe for concurrent use.
 //
-// Cost: O(d) vector work plus two adaptive one-dimensional quadratures
-// (one per mixture component) whose cost does not depend on d.
+// Cost: O(d) vector work (three passes over the coordinates per mixture
+// component, with compensated accumulators) plus two adaptive
+// one-dimensional quadratures (one per component, typically 150 to 250
+// integrand evaluations each) whose cost does not depend on d. Measured
+// on a 2-core AMD EPYC at d = 64: 9 to 15 us per risk plus gradient for
+// lambda from 0.1 to 1e8 (BenchmarkRiskGradInto). The scratch is pooled
+// per Risk, so EvalInto does not allocate in steady state.
 //
 // Accuracy: RiskErr and GradErr bound the quadrature error (QUADPACK
-// estimate of each Gauss-Kronrod panel, floored at the rounding level),
-// the truncation of the Gaussian and logistic tails (explicit bounds),
-// and the rounding of the final assembly. The scalar inputs of the
+// estimate of each Gauss-Kronrod panel, floored at the rounding level,
+// and explicit bounds for far end panels that are dropped), the
+// truncation of the Gaussian and logistic tails (explicit bounds), and
+// the rounding of the final assembly. The scalar inputs of the
 // integrals (inner products) are formed with compensated summation, so
 // they carry relative errors of order eps; that residual is not
 // propagated separately. The hardmax variant is in closed form.
