@@ -63,7 +63,8 @@ func TestPanelBound(t *testing.T) {
 
 // TestEvalIntoReuses: EvalInto gives exactly Eval's result, reuses a
 // gradient of the right shape (and replaces one of the wrong shape), and
-// does not allocate in steady state, for every variant and for lambda
+// does not allocate in steady state (not checked under -race, where
+// sync.Pool drops items on purpose), for every variant and for lambda
 // across the smooth, step and large-slope regimes.
 func TestEvalIntoReuses(t *testing.T) {
 	for _, v := range []theory.Variant{theory.Dot, theory.Distance, theory.Hardmax} {
@@ -90,7 +91,7 @@ func TestEvalIntoReuses(t *testing.T) {
 					t.Fatal(err)
 				}
 			})
-			if allocs != 0 {
+			if allocs != 0 && !raceEnabled {
 				t.Errorf("variant %v lambda %g: %v allocations per EvalInto, want 0", v, lam, allocs)
 			}
 			if &dst.Grad[0][0] != g0 {
