@@ -17,9 +17,10 @@ import (
 // component, with compensated accumulators) plus two adaptive
 // one-dimensional quadratures (one per component, typically 150 to 250
 // integrand evaluations each) whose cost does not depend on d. Measured
-// on a 2-core AMD EPYC at d = 64: 9 to 15 us per risk plus gradient for
-// lambda from 0.1 to 1e8 (BenchmarkRiskGradInto). The scratch is pooled
-// per Risk, so EvalInto does not allocate in steady state.
+// on a shared 2-core AMD EPYC at d = 64: 10 to 16 us per risk plus
+// gradient for lambda from 0.1 to 1e8 (BenchmarkRiskGradInto, minimum
+// of 8 runs). The scratch is pooled per Risk, so EvalInto does not
+// allocate in steady state.
 //
 // Accuracy: RiskErr and GradErr bound the quadrature error (QUADPACK
 // estimate of each Gauss-Kronrod panel, floored at the rounding level,
