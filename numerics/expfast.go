@@ -10,9 +10,11 @@ import "math"
 // T_j (1 + p) 2^k with T_j = 2^(j/64) correctly rounded (0.5 ulp), the
 // final rounding (0.5 ulp), and the rounding of p, which is at most
 // 0.006 times smaller than 1 + p. Arguments below -708, whose results are
-// subnormal or zero, go to math.Exp. It is 2 to 3 times faster than
-// math.Exp, which dominated the quadrature's cost (two exponentials per
-// node); TestExpNeg compares it with math.Exp.
+// subnormal or zero, go to math.Exp. Measured against 120-bit arithmetic
+// (a transcription of this code, 2e5 arguments in [-708, 0]): at most
+// 0.998 ulp. It is 2 to 3 times faster than math.Exp, which dominated the
+// quadrature's cost (two exponentials per node); TestExpNeg compares it
+// with math.Exp.
 func expNeg(x float64) float64 {
 	if !(x >= -708) {
 		return math.Exp(x)
