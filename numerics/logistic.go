@@ -370,7 +370,7 @@ func (g *stepIntegrand) panelBound(a, b float64) (bd [nVec]float64) {
 // evaluating them can lose more than the value's own ulps; the magnitudes
 // integrate the term sizes. ab = |beta|, pa2 = pbar a2.
 func (c *cparams) common(out *[nVec]float64, z, u, ab, pa2 float64) (phi, p, pc, te, asz float64) {
-	ez, eu := expNeg2(-z*z/2, -math.Abs(u))
+	ez, eu := expNeg2(-z*z/2, -fabs(u))
 	phi = ez * invSqrt2Pi
 	r := 1 / (1 + eu)
 	p, pc = r, eu*r
@@ -380,13 +380,13 @@ func (c *cparams) common(out *[nVec]float64, z, u, ab, pa2 float64) (phi, p, pc,
 	q := p * pc
 	t := c.beta + c.s*z
 	rho := t - c.a2*p
-	asz = math.Abs(c.s * z)
+	asz = fabs(c.s * z)
 	pq := phi * q
 	out[mQR] = pq * rho
 	out[mQRZ] = pq * rho * z
 	mr := pq * (ab + asz + c.a2*p)
 	out[nMom] = mr
-	out[nMom+1] = mr * math.Abs(z)
+	out[nMom+1] = mr * fabs(z)
 	return phi, p, pc, t - pa2, asz
 }
 
