@@ -2,6 +2,7 @@ package numerics
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 
 	"attnclust/theory"
@@ -34,7 +35,9 @@ func speedCases() []struct {
 
 // BenchmarkRiskGradInto measures one risk-plus-gradient evaluation with a
 // reused result (Risk.EvalInto), on the setup of BenchmarkRiskGrad; in
-// steady state it must not allocate.
+// steady state it must not allocate. On Linux it also reports cpu-ns/op,
+// the CPU time of the benchmark's own thread per call, which a shared
+// machine disturbs much less than wall time (ns/op).
 func BenchmarkRiskGradInto(b *testing.B) {
 	for _, c := range speedCases() {
 		b.Run(fmt.Sprintf("d=%d/lambda=%g", c.d, c.lam), func(b *testing.B) {
@@ -45,10 +48,18 @@ func BenchmarkRiskGradInto(b *testing.B) {
 			}
 			var ev theory.Eval
 			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0, ok := threadCPU()
+			n := 0
 			for b.Loop() {
 				if err := r.EvalInto(heads, &ev); err != nil {
 					b.Fatal(err)
 				}
+				n++
+			}
+			if t1, ok1 := threadCPU(); ok && ok1 && n > 0 {
+				b.ReportMetric(float64(t1-t0)/float64(n), "cpu-ns/op")
 			}
 		})
 	}
