@@ -25,9 +25,14 @@ import (
 // (p replaced by the indicator of z > z0) in closed form through upper
 // Gaussian moments, and the remainder, which decays like
 // exp(-kappa |z - z0|) and carries the Gaussian weight, by adaptive
-// Gauss-Kronrod quadrature on a mesh graded around z0. The quadrature
-// domain is truncated to |z| <= zCut and |z - z0| <= wCut/kappa, and the
-// neglected mass is bounded explicitly and added to the error.
+// Gauss-Kronrod quadrature on a mesh graded around z0 (panel.go: the same
+// rule and QUADPACK error estimate as IntegrateVec, evaluated a panel at
+// a time). The quadrature domain is truncated to |z| <= zCut and
+// |z - z0| <= wCut/kappa, end panels whose a priori bound is negligible
+// are dropped, and the neglected mass is bounded explicitly and added to
+// the error. The integrand's exponentials use expNeg (about 1 ulp), whose
+// rounding, like the integrand's other roundings, is covered by the
+// 50 eps floor of each panel's error.
 const (
 	mP = iota
 	mPZ
@@ -139,8 +144,14 @@ func hardMoments(z0 float64, c cparams) logMoments {
 }
 
 // softMoments returns the moments for p = sigmoid(kappa z + eta),
-// kappa >= 0 finite, eta finite.
+// kappa >= 0 finite, eta finite (it allocates its scratch; see
+// softMomentsWS).
 func softMoments(kappa, eta float64, c cparams) logMoments {
+	return softMomentsWS(kappa, eta, c, nil)
+}
+
+// softMomentsWS is softMoments with a reusable workspace (nil allocates).
+func softMomentsWS(kappa, eta float64, c cparams, ws *momWork) logMoments {
 	var m logMoments
 	if kappa == 0 {
 		p := theory.Sigmoid(eta)
@@ -164,8 +175,11 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 		m.converged = true
 		return m
 	}
+	if ws == nil {
+		ws = new(momWork)
+	}
 	if kappa < smoothKappa {
-		return smoothMoments(kappa, eta, c)
+		return smoothMoments(kappa, eta, c, ws)
 	}
 	z0 := -eta / kappa
 	sv, se := stepMoments(z0, c)
@@ -187,54 +201,32 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 	var rv, re [nMom]float64
 	m.converged = true
 	if lo < hi {
-		breaks := make([]float64, 0, 24)
-		breaks = append(breaks, lo, hi)
-		for _, g := range [...]float64{-6, -3, -1, 1, 3, 6} {
-			if g-o > lo && g-o < hi {
-				breaks = append(breaks, g-o)
-			}
-		}
-		for _, k := range [...]float64{0, 1, 4, 12, 25} {
-			for _, sg := range [...]float64{-1, 1} {
-				if k == 0 && sg < 0 {
-					continue
-				}
-				g := dz + sg*k/kappa
-				if k/kappa > locReach {
-					continue // the Gaussian grid resolves it
-				}
-				if g > lo && g < hi {
-					breaks = append(breaks, g)
-				}
-			}
-		}
+		breaks := stepBreaks(ws.breaks[:0], kappa, o, dz, lo, hi)
 		sortSmall(breaks)
-		f := func(v float64, out []float64) {
-			z := o + v
-			p, pc := sigmoidPair(kappa*v + u0)
-			phi, te := c.common(out, z, p, pc)
-			if v < dz {
-				out[mP] = phi * p
-				out[mPZ] = phi * p * z
-				out[mP2] = phi * p * p
-				out[mF] = phi * p * (c.a2*(p-2*c.pbar) - 2*te)
-			} else {
-				out[mP] = -phi * pc
-				out[mPZ] = -phi * pc * z
-				out[mP2] = -phi * pc * (1 + p)
-				out[mF] = phi * pc * (2*te - c.a2*(p+1-2*c.pbar))
-			}
-			pp := p
-			if v >= dz {
-				pp = pc
-			}
-			out[nMom+2] = phi * pp * (c.a2*(2+2*c.pbar) + 2*(math.Abs(c.beta)+c.pbar*c.a2+math.Abs(c.s*z)))
-		}
-		scale := make([]float64, nMom)
+		ig := &ws.step
+		*ig = stepIntegrand{c: c, kappa: kappa, o: o, dz: dz, u0: u0,
+			ab: math.Abs(c.beta), pa2: c.pbar * c.a2}
+		var scale [nMom]float64
 		for i := range scale {
 			scale[i] = math.Abs(sv[i])
 		}
-		rv, re, m.converged, m.evals = integrateMoments(f, breaks, scale)
+		// trimming scale: the step parts, and for mQR and mQRZ (whose step
+		// parts vanish) lower bounds of the rounding magnitudes added to
+		// their tolerance: over |u| <= 1 (when inside the domain),
+		// q >= sigmoid(1) sigmoid(-1) > 0.196 and p >= sigmoid(-1) > 0.2689.
+		tscale := scale
+		tscale[mQR], tscale[mQRZ] = 0, 0
+		if dz == 0 && lo <= -1/kappa && hi >= 1/kappa {
+			lq := 0.196 * (2 / kappa) * theory.NormalPDF(math.Abs(z0)+1/kappa) * (math.Abs(c.beta) + 0.2689*c.a2)
+			tscale[mQR] = lq
+			tscale[mQRZ] = lq * math.Max(0, math.Abs(z0)-1/kappa)
+		}
+		var skipped [nMom]float64
+		breaks = ig.trimNegligible(breaks, &tscale, &skipped)
+		rv, re, m.converged, m.evals = integrateMoments(ig, breaks, &scale, ws)
+		for i := range re {
+			re[i] += skipped[i]
+		}
 	}
 	// Truncation: outside [lo, hi] every remainder is bounded by
 	// exp(-kappa |z - z0|) times its polynomial bound. The part with
@@ -249,57 +241,153 @@ func softMoments(kappa, eta float64, c cparams) logMoments {
 	return m
 }
 
-// sigmoidPair returns p = sigmoid(u) and pc = 1 - p, each with full
-// relative accuracy, from one exponential.
-func sigmoidPair(u float64) (p, pc float64) {
-	ex := math.Exp(-math.Abs(u))
-	if u >= 0 {
-		return 1 / (1 + ex), ex / (1 + ex)
-	}
-	return ex / (1 + ex), 1 / (1 + ex)
+// stepIntegrand is the remainder (the integrand minus its step part) of
+// the moments at v = z - o, with the step at v = dz and the logistic
+// argument kappa v + u0 (see softMomentsWS). The components nMom..nMom+2
+// are the rounding magnitudes of mQR, mQRZ and mF.
+type stepIntegrand struct {
+	c                cparams
+	kappa, o, dz, u0 float64
+	ab, pa2          float64 // |beta| and pbar a2
 }
 
-// common writes the integrands that need no step decomposition (mQR, mQRZ)
-// and the rounding magnitudes of mQR and mQRZ at z, and returns the
-// Gaussian weight phi(z) and te = beta - pbar a2 + s z. rho and te are
-// differences of terms of size |beta| + |s z| + a2, so evaluating them can
-// lose more than the value's own ulps; the magnitudes integrate the term
-// sizes.
-func (c cparams) common(out []float64, z, p, pc float64) (phi, te float64) {
-	phi = math.Exp(-z*z/2) * invSqrt2Pi
+func (g *stepIntegrand) panel(c, h float64, fv *panelVals) {
+	g.at(c, &fv.c)
+	for j := 0; j < nPairs; j++ {
+		x := h * gk21.x[j]
+		g.at(c-x, &fv.lo[j])
+		g.at(c+x, &fv.hi[j])
+	}
+}
+
+func (g *stepIntegrand) at(v float64, out *[nVec]float64) {
+	c := &g.c
+	z := g.o + v
+	u := g.kappa*v + g.u0
+	phi, p, pc, te, asz := c.common(out, z, u, g.ab, g.pa2)
+	if v < g.dz {
+		pp := phi * p
+		out[mP] = pp
+		out[mPZ] = pp * z
+		out[mP2] = pp * p
+		out[mF] = pp * (c.a2*(p-2*c.pbar) - 2*te)
+		out[nMom+2] = pp * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+asz))
+	} else {
+		pp := phi * pc
+		out[mP] = -pp
+		out[mPZ] = -pp * z
+		out[mP2] = -pp * (1 + p)
+		out[mF] = pp * (2*te - c.a2*(p+1-2*c.pbar))
+		out[nMom+2] = pp * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+asz))
+	}
+}
+
+// skipFrac is the share of a moment's tolerance (momRel times its scale)
+// that the end panels dropped by trimNegligible may use together.
+const skipFrac = 0.01
+
+// trimNegligible drops end panels of the sorted mesh breaks (keeping at
+// least one) whose a priori bound (panelBound) is, for every moment, at
+// most skipFrac momRel times scale (a lower bound of the moment's
+// tolerance scale), in total over the dropped panels; it adds the bounds
+// (and the magnitudes' rounding allowance) of the dropped panels to
+// skipped and returns the remaining mesh. Far in the Gaussian or
+// logistic tails such panels contribute below 1e-20 of the result and
+// would cost 21 evaluations each.
+func (g *stepIntegrand) trimNegligible(breaks []float64, scale, skipped *[nMom]float64) []float64 {
+	var used [nVec]float64
+	try := func(a, b float64) bool {
+		bd := g.panelBound(a, b)
+		for i := 0; i < nMom; i++ {
+			if !(used[i]+bd[i] <= skipFrac*momRel*scale[i]) {
+				return false
+			}
+		}
+		for i := range used {
+			used[i] += bd[i]
+		}
+		return true
+	}
+	for len(breaks) > 2 && try(breaks[0], breaks[1]) {
+		breaks = breaks[1:]
+	}
+	for n := len(breaks); n > 2 && try(breaks[n-2], breaks[n-1]); n-- {
+		breaks = breaks[:n-1]
+	}
+	for i := 0; i < nMom; i++ {
+		skipped[i] += used[i]
+	}
+	skipped[mQR] += 8 * epsilon * used[nMom]
+	skipped[mQRZ] += 8 * epsilon * used[nMom+1]
+	skipped[mF] += 8 * epsilon * used[nMom+2]
+	return breaks
+}
+
+// panelBound returns, per component of the remainder integrand, a bound
+// on its integral of |f| over [a, b] (in v, not containing the step dz
+// in its interior): each component is phi(z) times the logistic tail (p
+// below the step, pc above, both <= exp(-|u|), |u| = kappa |v - dz|, and
+// q <= that tail too) times a polynomial in |z| (polyBound, and the
+// magnitudes' term sizes), so the product of the three maxima over the
+// panel times its width bounds it (TestPanelBound).
+func (g *stepIntegrand) panelBound(a, b float64) (bd [nVec]float64) {
+	za, zb := g.o+a, g.o+b
+	zmin := 0.0 // distance of [za, zb] to 0
+	if za > 0 {
+		zmin = za
+	} else if zb < 0 {
+		zmin = -zb
+	}
+	zmax := math.Max(math.Abs(za), math.Abs(zb))
+	dist := 0.0 // distance of [a, b] to the step
+	if a >= g.dz {
+		dist = a - g.dz
+	} else if b <= g.dz {
+		dist = g.dz - b
+	}
+	// 4 eps: the rounding of the product must not take the bound below
+	// the exact value.
+	f := (1 + 4*epsilon) * theory.NormalPDF(zmin) * math.Exp(-g.kappa*dist) * (b - a)
+	c := &g.c
+	pb := c.polyBound()
+	for i := 0; i < nMom; i++ {
+		bd[i] = f * (pb[i][0] + pb[i][1]*zmax + pb[i][2]*zmax*zmax)
+	}
+	sz := math.Abs(c.s) * zmax
+	bd[nMom] = f * (g.ab + c.a2 + sz)
+	bd[nMom+1] = bd[nMom] * zmax
+	bd[nMom+2] = f * (c.a2*(2+2*c.pbar) + 2*(g.ab+g.pa2+sz))
+	return bd
+}
+
+// common writes the integrands that need no step decomposition (mQR,
+// mQRZ) and the rounding magnitudes of mQR and mQRZ at z, for the
+// logistic argument u, and returns the Gaussian weight phi(z), the pair
+// p = sigmoid(u), pc = 1 - p, te = beta - pbar a2 + s z and |s z|. p and
+// pc each have full relative accuracy (one exponential of -|u|, one
+// division, one product); phi and exp(-|u|) come from one expNeg2 call.
+// rho and te are differences of terms of size |beta| + |s z| + a2, so
+// evaluating them can lose more than the value's own ulps; the magnitudes
+// integrate the term sizes. ab = |beta|, pa2 = pbar a2.
+func (c *cparams) common(out *[nVec]float64, z, u, ab, pa2 float64) (phi, p, pc, te, asz float64) {
+	ez, eu := expNeg2(-z*z/2, -fabs(u))
+	phi = ez * invSqrt2Pi
+	r := 1 / (1 + eu)
+	p, pc = r, eu*r
+	if u < 0 {
+		p, pc = pc, p
+	}
 	q := p * pc
 	t := c.beta + c.s*z
 	rho := t - c.a2*p
-	out[mQR] = phi * q * rho
-	out[mQRZ] = phi * q * rho * z
-	mr := phi * q * (math.Abs(c.beta) + math.Abs(c.s*z) + c.a2*p)
+	asz = fabs(c.s * z)
+	pq := phi * q
+	out[mQR] = pq * rho
+	out[mQRZ] = pq * rho * z
+	mr := pq * (ab + asz + c.a2*p)
 	out[nMom] = mr
-	out[nMom+1] = mr * math.Abs(z)
-	return phi, t - c.pbar*c.a2
-}
-
-// integrateMoments integrates the nMom moments and their 3 rounding
-// magnitudes (written by f at indices nMom..nMom+2) over the mesh, to the
-// relative tolerance momRel against the magnitudes plus scale (the
-// closed-form part, nil for none), and returns the values and error
-// bounds, the magnitudes' rounding allowance (8 eps per unit of term size:
-// a handful of roundings, each at most eps relative) included.
-func integrateMoments(f func(float64, []float64), breaks, scale []float64) (val, err [nMom]float64, converged bool, evals int) {
-	tol := QuadTol{Rel: momRel, Abs: momAbs, MaxIntervals: 400, Checked: nMom,
-		ScaleFrom: []int{-1, -1, -1, nMom, nMom + 1, nMom + 2, -1, -1, -1}}
-	if scale != nil {
-		tol.Scale = append(scale, 0, 0, 0)
-	}
-	res, e := IntegrateVec(f, nMom+3, breaks, tol)
-	if e != nil {
-		return val, err, false, 0
-	}
-	copy(val[:], res.Value[:nMom])
-	copy(err[:], res.Err[:nMom])
-	err[mQR] += 8 * epsilon * res.Value[nMom]
-	err[mQRZ] += 8 * epsilon * res.Value[nMom+1]
-	err[mF] += 8 * epsilon * res.Value[nMom+2]
-	return val, err, res.Converged, res.Evals
+	out[nMom+1] = mr * fabs(z)
+	return phi, p, pc, t - pa2, asz
 }
 
 // tailBound bounds, per moment, the integrand's mass outside the
@@ -336,25 +424,12 @@ const smoothKappa = 1.0
 // smoothMoments returns the moments for kappa in (0, smoothKappa) by
 // integrating the full integrands over [-zCut, zCut] (no step part),
 // with the Gaussian tails bounded as in softMoments.
-func smoothMoments(kappa, eta float64, c cparams) logMoments {
+func smoothMoments(kappa, eta float64, c cparams, ws *momWork) logMoments {
 	var m logMoments
-	f := func(z float64, out []float64) {
-		p, pc := sigmoidPair(kappa*z + eta)
-		phi, te := c.common(out, z, p, pc)
-		dp := p - c.pbar // p - pbar without cancellation near 1
-		if c.pbar > 0.5 {
-			dp = (1 - c.pbar) - pc
-		}
-		out[mP] = phi * p
-		out[mPZ] = phi * p * z
-		out[mP2] = phi * p * p
-		out[mF] = phi * dp * (c.a2*dp - 2*te)
-		// term sizes, plus the absolute rounding of dp itself (<= 2 eps),
-		// which is not small relative to dp when p stays near pbar
-		ad := math.Abs(dp)
-		out[nMom+2] = phi * (ad*(c.a2*(1+ad)+2*(math.Abs(c.beta)+c.pbar*c.a2+math.Abs(c.s*z))) + (c.a2*ad+math.Abs(te))/2)
-	}
-	val, err, ok, evals := integrateMoments(f, []float64{-zCut, -6, -3, -1, 1, 3, 6, zCut}, nil)
+	ig := &ws.smooth
+	*ig = smoothIntegrand{c: c, kappa: kappa, eta: eta, ab: math.Abs(c.beta), pa2: c.pbar * c.a2}
+	breaks := append(ws.breaks[:0], -zCut, -6, -3, -1, 1, 3, 6, zCut)
+	val, err, ok, evals := integrateMoments(ig, breaks, nil, ws)
 	m.converged, m.evals = ok, evals
 	tb := c.tailBound(false)
 	for i := 0; i < nMom; i++ {
@@ -364,9 +439,46 @@ func smoothMoments(kappa, eta float64, c cparams) logMoments {
 	return m
 }
 
+// smoothIntegrand is the full integrand of the moments at z for
+// p = sigmoid(kappa z + eta) (see smoothMoments); the components
+// nMom..nMom+2 are the rounding magnitudes of mQR, mQRZ and mF.
+type smoothIntegrand struct {
+	c          cparams
+	kappa, eta float64
+	ab, pa2    float64 // |beta| and pbar a2
+}
+
+func (g *smoothIntegrand) panel(c, h float64, fv *panelVals) {
+	g.at(c, &fv.c)
+	for j := 0; j < nPairs; j++ {
+		x := h * gk21.x[j]
+		g.at(c-x, &fv.lo[j])
+		g.at(c+x, &fv.hi[j])
+	}
+}
+
+func (g *smoothIntegrand) at(z float64, out *[nVec]float64) {
+	c := &g.c
+	u := g.kappa*z + g.eta
+	phi, p, pc, te, asz := c.common(out, z, u, g.ab, g.pa2)
+	dp := p - c.pbar // p - pbar without cancellation near 1
+	if c.pbar > 0.5 {
+		dp = (1 - c.pbar) - pc
+	}
+	pp := phi * p
+	out[mP] = pp
+	out[mPZ] = pp * z
+	out[mP2] = pp * p
+	out[mF] = phi * dp * (c.a2*dp - 2*te)
+	// term sizes, plus the absolute rounding of dp itself (<= 2 eps),
+	// which is not small relative to dp when p stays near pbar
+	ad := math.Abs(dp)
+	out[nMom+2] = phi * (ad*(c.a2*(1+ad)+2*(g.ab+g.pa2+asz)) + (c.a2*ad+math.Abs(te))/2)
+}
+
 // locReach is how far (in z) the graded mesh around the step extends;
 // beyond it the logistic tail is smooth on the Gaussian grid's scale
-// (measured: 6% fewer evaluations, same accuracy).
+// (measured with the earlier grid: 6% fewer evaluations, same accuracy).
 const locReach = 2.0
 
 const invSqrt2Pi = 0.398942280401432677939946059934381868475858631164934657665925
@@ -377,4 +489,56 @@ func sortSmall(v []float64) {
 			v[j], v[j-1] = v[j-1], v[j]
 		}
 	}
+}
+
+// The initial mesh of the remainder quadrature (in v = z - o, step at
+// v = dz). Around the step, breakpoints at |u| = 2, 6, 14, 26 in units of the
+// logistic argument u = kappa (v - dz), up to locReach in z (beyond, the
+// logistic tail is smooth on the Gaussian grid's scale), the domain ending
+// at |u| = wCut: the panels [0, 2], [2, 6], [6, 14], [14, 26], [26, 45]
+// each side keep the Gauss rule's error on the exp(-|u|)-decaying
+// remainder, whose nearest complex singularities are at u = +-i pi, well
+// below the tolerance, so that they are rarely bisected. On the Gaussian
+// scale, breakpoints at z = +-1, +-3, +-6, except within mergeDist of a
+// breakpoint already placed (a sliver between two nearby breakpoints costs
+// a whole panel and gains nothing). Measured on random moments (kappa from
+// 1 to 1e8, steps inside and far outside the bulk): 26% fewer evaluations
+// than the previous grid (|u| = 1, 4, 12, 25 and every Gaussian
+// breakpoint), no loss of honesty against the fine reference.
+const mergeDist = 0.6
+
+// stepBreaks appends to breaks the initial mesh of the remainder
+// quadrature on [lo, hi] (see mergeDist) and returns it, unsorted.
+func stepBreaks(breaks []float64, kappa, o, dz, lo, hi float64) []float64 {
+	stepGrid := [...]float64{2, 6, 14, 26}
+	gaussGrid := [...]float64{-6, -3, -1, 1, 3, 6}
+	breaks = append(breaks, lo, hi)
+	if dz > lo && dz < hi {
+		breaks = append(breaks, dz)
+	}
+	for _, k := range stepGrid {
+		if k/kappa > locReach {
+			break // the Gaussian grid resolves it
+		}
+		for _, g := range [2]float64{dz - k/kappa, dz + k/kappa} {
+			if g > lo && g < hi {
+				breaks = append(breaks, g)
+			}
+		}
+	}
+	n := len(breaks)
+	for _, g := range gaussGrid {
+		g -= o
+		if !(g > lo && g < hi) {
+			continue
+		}
+		near := false
+		for _, b := range breaks[:n] {
+			near = near || math.Abs(g-b) < mergeDist
+		}
+		if !near {
+			breaks = append(breaks, g)
+		}
+	}
+	return breaks
 }
