@@ -75,11 +75,12 @@ claims.
   the regime's true layer) agrees with the model's risk and every gradient
   component. Margin: z* - max |z|, where z are the standardized deviations
   (deviation over standard error) and z* is the two-sided Bonferroni
-  quantile for family-wise level 1e-6 over the 1 + 2d components (z* = 5.3
-  at d = 2, 5.9 at d = 64). Under a correct model it fails with
+  quantile for family-wise level 1e-6 over the 1 + 2d components (z* = 5.2
+  at d = 2, 5.8 at d = 64). Under a correct model it fails with
   probability at most 1e-6 per regime (so a 100-regime property run
   flakes with probability 1e-4), while a planted bug that doubles lambda
-  deviates by about 10 standard errors.
+  deviates by about 10 standard errors (9.7 at d = 3, a margin of -4.45:
+  ` + "`go test ./claims -run TestPlantedBugsCaught -v`" + `).
 - gradient-fd (estimated): the gradient agrees with Richardson-extrapolated
   central differences of the risk along 3 random unit directions v, with
   step h = 1e-3 sigma / (1 + lambda sigma (a + sigma)), a the distance

@@ -60,3 +60,17 @@ func TestC0StatementGradRatio(t *testing.T) {
 		t.Errorf("C0's statement does not say %q", want)
 	}
 }
+
+// TestC0StatementQuantiles: the Bonferroni quantiles z* that C0's
+// statement quotes for its Monte Carlo check (two-sided, family-wise level
+// 1e-6 over 1 + 2d components) are the ones the check uses, to 2
+// significant digits.
+func TestC0StatementQuantiles(t *testing.T) {
+	s := strings.Join(strings.Fields(C0{}.Statement()), " ")
+	for _, d := range []int{2, 64} {
+		z := -normalQuantile(1e-6 / (2 * float64(1+2*d)))
+		if want := fmt.Sprintf("%.2g at d = %d", z, d); !strings.Contains(s, want) {
+			t.Errorf("C0's statement does not say %q", want)
+		}
+	}
+}
