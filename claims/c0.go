@@ -88,10 +88,10 @@ claims.
   |<grad, v>| + R) minus the largest |difference|; error: the Richardson
   estimate |D(h) - D(h/2)| of the difference quotient's own error plus the
   gradient's certified bound. Why 1e-6: the quotient's truncation is
-  O(h^4), and its rounding is about the risk's rounding error over h, small
-  at these steps for moderate lambda sigma^2; the certified risk bound
-  over h is larger at extreme lambda sigma^2 (named regime
-  saturated-softmax), where the check still holds.
+  O(h^4), and its rounding is about the risk's rounding error over h. The
+  certified risk bound over h can exceed 1e-6 (1 + R) at extreme lambda
+  sigma^2 (named regime saturated-softmax, lambda sigma^2 = 1e6), but the
+  actual rounding does not: the check holds there.
 - swap, rotation, translation (translation: distance and hardmax only): R
   is unchanged when the heads are swapped, when data and parameters are
   rotated by the same random orthogonal map (a Householder reflection),
