@@ -42,7 +42,7 @@ accuracy the suite relies on everywhere (R the risk at the test point).
 hold everywhere. Every C0 result is a sanity check, reported apart from the
 claims.
 
-**Checks.**
+**Checks** (certified unless marked).
 - error-budget: the certified error bound of the risk is within tol.
   Margin: tol minus that bound.
 - grad-error-budget (estimated): the certified error bound of the gradient

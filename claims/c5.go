@@ -89,8 +89,9 @@ make theta^ a certified minimizer next to the centroids.
 **Sanity.** bayes-optimal: E(theta^) >= B (1 - 1e-9).
 
 **Map (certified; softmax variants: for hardmax, theta^ is the k-means
-fixed point).** vs-kmeans-error (unequal weights): margin E_kmeans - E(theta^) (positive: the layer clusters better
-than population k-means); vs-weight-blind (unequal weights): margin
+fixed point).** vs-kmeans-error (unequal weights): margin E_kmeans -
+E(theta^) (positive: the layer clusters better than population k-means);
+vs-weight-blind (unequal weights): margin
 Phi(-Delta/2) - E(theta^) (positive: better than the bisector of the true
 centroids, the rule that ignores the weights); risk-below-distortion:
 margin (D_kmeans - R(theta^))/sigma^2 (the layer's population risk

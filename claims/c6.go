@@ -112,7 +112,7 @@ gradient g(x) at theta^. A sample is n i.i.d. tokens; theta_n is the
 minimizer of the empirical risk next to theta^ (full-batch gradient
 descent preconditioned by H^-1, from theta^, to an empirical gradient
 below 1e-5 sigma). SGD: minibatches of B = 256 tokens drawn with
-replacement, fixed step eta = min(0.2, 0.5/h_max) (for the SGD-noise check
+replacement, fixed step eta = min(0.2, 0.5/h_max) (for the sgd-noise check
 further reduced until the predicted spread is at most 0.25 sigma/(lambda
 sigma^2), the linear regime).
 
