@@ -257,9 +257,7 @@ func (C4) Statement() string {
 		c4StatisticalFactor, 100*c4Level)
 }
 
-const c4Statement = `## C4: in-context quantization by the identity attention layer
-
-**Layer** (docs/MODEL.md §6). A sequence of L independent tokens from the
+const c4Statement = `**Layer** (docs/MODEL.md §6). A sequence of L independent tokens from the
 regime's mixture; key, query and value are the identity and the scores are
 scaled by lambda:
 
@@ -312,31 +310,31 @@ and S3: Delta^2 U(g_k, tau) < %[4]v d for both k, the bound is below
 HOLDS when the margin exceeds its error, FAILS when it is below minus its
 error.
 
-- C4.limit-improves (role claim, certified): Q_inf < d sigma^2. Margin
+- limit-improves (claim, certified): Q_inf < d sigma^2. Margin
   d sigma^2 - Q_inf, error the certified bound on Q_inf.
-- C4.sufficient-condition (role map, certified; it verifies a derivation,
-  not the paper's claim): the derivation above holds numerically: Q_inf <= B on every regime and, where S1 to S3 hold,
-  B < d sigma^2. Margin B - Q_inf (and d sigma^2 - B where S1 to S3 hold,
-  the smaller of the two); error the bound on Q_inf plus a rounding
-  allowance of 1e-12 B. Where one term of the Minkowski sum vanishes
+- sufficient-condition (map, certified; it verifies a derivation, not the
+  paper's claim): the derivation above holds numerically: Q_inf <= B on
+  every regime and, where S1 to S3 hold, B < d sigma^2. Margin B - Q_inf
+  (and d sigma^2 - B where S1 to S3 hold, the smaller of the two); error
+  the bound on Q_inf plus a rounding allowance of 1e-12 B. Where one term of the Minkowski sum vanishes
   (lambda = 0, or negligible misassignment at large separation) the bound
   is attained to rounding and the check is INCONCLUSIVE by construction.
-- C4.finite-L-converges (role claim, statistical): on the ladder L1 < L2 <
-  L3 (%[6]v, %[7]v, %[8]v with %[9]v sequences per rung; %[10]v, %[11]v,
+- finite-L-converges (claim, statistical): on the ladder L1 < L2 < L3
+  (%[6]v, %[7]v, %[8]v with %[9]v sequences per rung; %[10]v, %[11]v,
   %[12]v with %[13]v in the quick run), |Q_L3 - Q_inf| < |Q_L1 - Q_inf|.
   Margin |Q_L1 - Q_inf| - |Q_L3 - Q_inf|; error %[14]v combined standard
   errors plus twice the error of Q_inf, so a HOLDS or FAILS by chance has
   one-sided probability at most 0.13%% (level %.3[15]f%%). Each rung has its
   own seed, derived from the regime's seed and L; the note lists them.
-- C4.finite-L-improves (role map, statistical, same level): Q_L1 < d
-  sigma^2 at the smallest L of the ladder. It charts where finite sequences
+- finite-L-improves (map, statistical, same level): Q_L1 < d sigma^2 at
+  the smallest L of the ladder. It charts where finite sequences
   do not yet help: the self term has weight exp(lambda ||x_1||^2) against
   exp(lambda <x_1, x_j>) for another token of the same component, a ratio
   of about exp(lambda sigma^2 d), so out_1 stays near x_1 unless L is large
   against exp(lambda sigma^2 d (1 - lambda sigma^2 / 2)). Measured: once
   lambda sigma^2 d > %[5]v both finite-L checks are INCONCLUSIVE on the
-  ladder, not FAILS (regime self-term of the C4 tests: d = 64, Delta = 2,
-  lambda sigma^2 = 0.3).
+  ladder, not FAILS (test regime self-term: d = 64, Delta = 2, lambda
+  sigma^2 = 0.3; ` + "`go test ./claims -run TestC4Mapping -v`" + `).
 
 Numerical failures (an error or a non-finite value) give INCONCLUSIVE,
 never a panic.
@@ -344,7 +342,8 @@ never a panic.
 **Worked example** (the named regime in-context-theory-3): d = 2, sigma =
 0.3, orthogonal centroids of norm 2, equal weights, lambda = 1 (lambda
 sigma^2 = 0.09): d sigma^2 = 0.18, Q_inf = 0.028354; reproduce with
-go run ./cmd/verify eval on the C4.limit-improves result's spec.
+` + "`go run ./cmd/verify eval -spec fixtures/eval_identity.json`" + ` (a spec
+of this regime).
 `
 
 // Check runs C4.limit-improves, C4.sufficient-condition,

@@ -419,11 +419,12 @@ func TestC4ResultsComplete(t *testing.T) {
 	}
 }
 
-// TestC4Statement: the statement names every check and the hypothesis
-// bounds, and has no formatting residue.
+// TestC4Statement: the statement names every check (by the part of its ID
+// after "C4.", as every statement does) and the hypothesis bounds, and has
+// no formatting residue.
 func TestC4Statement(t *testing.T) {
 	s := C4{}.Statement()
-	for _, want := range []string{C4LimitImproves, C4SufficientBound, C4FiniteLConverges, C4FiniteLImproves,
+	for _, want := range []string{"limit-improves", "sufficient-condition", "finite-L-converges", "finite-L-improves",
 		"Delta >= 6", "lambda sigma^2\n< 1", "S1: lambda sigma^2 <= 0.5", "S2: lambda sigma ||mu*_k|| <= 0.5 sqrt(d)", "< 0.085 d",
 		"lambda sigma^2 d > 6", "20, 100, 500", "0.028354", "level 99.865%"} {
 		if !strings.Contains(s, want) {

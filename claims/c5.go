@@ -52,52 +52,54 @@ func (C5) Title() string {
 // Statement is the precise statement.
 func (C5) Statement() string {
 	return `**Setting.** The two-component mixture and the two-head layer of
-docs/MODEL.md §1-§2; theta^ = (mu^_1, mu^_2) is C1's minimizer (Newton from the
-true centroids theta*). The layer clusters a token x by the head with the
-largest score s_h(x); head h is matched with component h (theta^ is found
-from theta*, so no relabelling is needed). With w = mu^_1 - mu^_2 the rule is
-the half-space <x, w> > c (c = <w, mu^_1 + mu^_2>/2 for distance and
-hardmax, c = 0 for dot), so its misclassification E(theta^) is a closed
-form in Phi (docs/MODEL.md §5.4). B is the Bayes error of the mixture,
-pi_1 Phi(-Delta/2 + b) + pi_2 Phi(-Delta/2 - b) with b = log(pi_2/pi_1)/Delta
-(Phi(-Delta/2) for equal weights). Population k-means is Lloyd's
-iteration on the mixture itself, from theta*; its fixed point is a
-critical point of the hardmax risk (its distortion).
+docs/MODEL.md §1-§2; theta^ = (mu^_1, mu^_2) is C1's minimizer (Newton from
+the true centroids theta*). The layer clusters a token x by the head with
+the largest score s_h(x); head h is matched with component h (theta^ is
+found from theta*, so no relabelling is needed). With w = mu^_1 - mu^_2
+the rule is the half-space <x, w> > c (c = <w, mu^_1 + mu^_2>/2 for
+distance and hardmax, c = 0 for dot), so its misclassification E(theta^)
+is a closed form in Phi (docs/MODEL.md §5.4). B is the Bayes error of the
+mixture, pi_1 Phi(-Delta/2 + b) + pi_2 Phi(-Delta/2 - b) with b =
+log(pi_2/pi_1)/Delta (Phi(-Delta/2) for equal weights). Population k-means
+is Lloyd's iteration on the mixture itself, from theta*; its fixed point
+is a critical point of the hardmax risk (its distortion).
 
 **Hypotheses.** The a priori hypotheses of C1 (docs/MODEL.md §7.2): they
 make theta^ a certified minimizer next to the centroids.
 
-**Checks (role claim, certified).**
-- ` + "`C5.rule-bound`" + `: with a = Delta/2 and r = max_h ||mu^_h - mu*_h|| / sigma (plus
-  its certified location error), E(theta^) <= Phi(-g) with
+**Checks (claim, certified).**
+- rule-bound: with a = Delta/2 and r = max_h ||mu^_h - mu*_h|| / sigma
+  (plus its certified location error), E(theta^) <= Phi(-g) with
   g = (a^2 - a r - r^2/4)/(a + r) for distance and hardmax and
   g = (a^2 - r rho)/(a + r) for dot, rho = max_k ||mu*_k|| / sigma
-  (docs/MODEL.md §7.6: the margin
-  <mu*_k - m, w> of each centroid from the boundary loses at most 2 delta r sigma + r^2 sigma^2/2,
-  and ||w|| grows by at most 2 r sigma). As Delta grows, r -> 0
-  exponentially (C1), so E(theta^) <= Phi(-Delta/2 + 2r + O(r^2/Delta)): the
-  excess over B vanishes at the rate exp(-Delta^2/8) of the Bayes error
-  itself. Margin: (Phi(-g) - E)/Phi(-g); error: the sensitivity of E to
-  theta^'s location error plus rounding.
-- ` + "`C5.excess-decays`" + ` (pi_1 != 1/2): the excess E(theta^) - B decreases from
+  (docs/MODEL.md §7.6: the margin <mu*_k - m, w> of each centroid from the
+  boundary loses at most 2 delta r sigma + r^2 sigma^2/2, and ||w|| grows
+  by at most 2 r sigma). As Delta grows, r -> 0 exponentially (C1), so
+  E(theta^) <= Phi(-Delta/2 + 2r + O(r^2/Delta)): the excess over B
+  vanishes at the rate exp(-Delta^2/8) of the Bayes error itself. Margin:
+  (Phi(-g) - E)/Phi(-g); error: the sensitivity of E to theta^'s location
+  error plus rounding. INCONCLUSIVE when g <= 0 (the bound is vacuous).
+- excess-decays (pi_1 != 1/2): the excess E(theta^) - B decreases from
   Delta to 1.5 Delta. Margin in units of B(Delta).
-- ` + "`C5.equal-weights-bayes`" + ` (pi_1 = 1/2): E(theta^) = B: |E - B| <= 1e-9 B
+- equal-weights-bayes (pi_1 = 1/2): E(theta^) = B: |E - B| <= 1e-9 B
   (theta^ is symmetric about the bisector, so the rule is the Bayes rule).
-- ` + "`C5.hardmax-is-kmeans`" + ` (hardmax): theta^ equals population k-means's
-  fixed point from theta*: margin 1e-6 - distance/sigma.
+- hardmax-is-kmeans (hardmax): theta^ equals population k-means's fixed
+  point from theta*: margin 1e-6 - distance/sigma.
 
-**Sanity.** ` + "`C5.bayes-optimal`" + `: E(theta^) >= B (1 - 1e-9).
+**Sanity.** bayes-optimal: E(theta^) >= B (1 - 1e-9).
 
-**Map (role map, certified).** ` + "`C5.vs-kmeans-error`" + `: margin E_kmeans - E(theta^)
-(positive: the layer clusters better than population k-means);
-` + "`C5.vs-weight-blind`" + `: margin Phi(-Delta/2) - E(theta^) (positive: better than the
-bisector of the true centroids, the rule that ignores the weights);
-` + "`C5.risk-below-distortion`" + `: margin D_kmeans - R(theta^) (the layer's population
-risk against the k-means distortion at its fixed point). These are
-asserted nowhere: for equal weights all three rules are the Bayes rule;
-for unequal weights the layer's boundary sits near the bisector of its
-heads, and the lighter component's head is pulled toward the heavier one,
-which moves the boundary the wrong way (toward the heavier component).`
+**Map (certified; softmax variants: for hardmax, theta^ is the k-means
+fixed point).** vs-kmeans-error (unequal weights): margin E_kmeans -
+E(theta^) (positive: the layer clusters better than population k-means);
+vs-weight-blind (unequal weights): margin
+Phi(-Delta/2) - E(theta^) (positive: better than the bisector of the true
+centroids, the rule that ignores the weights); risk-below-distortion:
+margin (D_kmeans - R(theta^))/sigma^2 (the layer's population risk
+against the k-means distortion at its fixed point). These are asserted
+nowhere: for equal weights all three rules are the Bayes rule; for
+unequal weights the layer's boundary sits near the bisector of its heads,
+and the lighter component's head is pulled toward the heavier one, which
+moves the boundary the wrong way (toward the heavier component).`
 }
 
 // Ranges samples the full ranges.

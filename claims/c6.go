@@ -112,42 +112,43 @@ gradient g(x) at theta^. A sample is n i.i.d. tokens; theta_n is the
 minimizer of the empirical risk next to theta^ (full-batch gradient
 descent preconditioned by H^-1, from theta^, to an empirical gradient
 below 1e-5 sigma). SGD: minibatches of B = 256 tokens drawn with
-replacement, fixed step eta = min(0.2, 0.5/h_max) (for C6.sgd-noise further
-reduced until the predicted spread is at most 0.25 sigma/(lambda sigma^2),
-the linear regime).
+replacement, fixed step eta = min(0.2, 0.5/h_max) (for the sgd-noise check
+further reduced until the predicted spread is at most 0.25 sigma/(lambda
+sigma^2), the linear regime).
 
 **Hypotheses.** The a priori hypotheses of C1 (they make theta^ a
 nondegenerate minimizer, which M-estimator theory needs). The random
 regimes draw d in [2, 8], a sampling choice for cost: the statement is
 dimension-free.
 
-**Checks (role claim, kind statistical, level 0.99: margins against 2.576
+**Checks (claim, statistical, level 0.99: margins against 2.576
 standard errors over independent samples).**
-- ` + "`C6.m-estimator`" + `: at n = 4000, rho = n mean(||theta_n - theta^||^2) /
-  tr(H^-1 S H^-1) over 100 samples (16 under -quick), with tr(H^-1 S H^-1)
-  = E||H^-1 g(x)||^2 by Monte Carlo (20000 tokens) using the reference
-  gradient: margin 0.1 - |rho - 1| (docs/MODEL.md §7.7: the O(1/n)
-  corrections are a few percent at these n). rho - 1 is estimated with a
-  control variate: L = ||H^-1 grad R_n(theta^)||^2 (reference gradient, same
-  sample) has E L = tr(H^-1 S H^-1)/n exactly because E g = 0 at theta^, so
-  rho - 1 = n E(||theta_n - theta^||^2 - L)/tr(H^-1 S H^-1), and the differences
-  (the expansion's higher-order terms) vary far less than the distances;
-  the raw ratio is reported too.
-- ` + "`C6.rate`" + `: the exponent of E||theta_n - theta^||^2 against n, fitted by
+- m-estimator: at n = 4000, rho = n mean(||theta_n - theta^||^2) /
+  tr(H^-1 S H^-1) over 100 samples (16 in the quick run), with
+  tr(H^-1 S H^-1) = E||H^-1 g(x)||^2 by Monte Carlo (20000 tokens, 5000 in
+  the quick run) using the reference gradient: margin 0.1 - |rho - 1|
+  (docs/MODEL.md §7.7: the O(1/n) corrections are a few percent at these
+  n). rho - 1 is estimated with a control variate: L = ||H^-1 grad
+  R_n(theta^)||^2 (reference gradient, same sample) has E L =
+  tr(H^-1 S H^-1)/n exactly because E g = 0 at theta^, so rho - 1 =
+  n E(||theta_n - theta^||^2 - L)/tr(H^-1 S H^-1), and the differences (the
+  expansion's higher-order terms) vary far less than the distances; the
+  raw ratio is reported too.
+- rate: the exponent of E||theta_n - theta^||^2 against n, fitted by
   weighted least squares on n = 250, 1000, 4000, halved (the exponent of
   the distance): margin 0.1 - |exponent + 1/2|, error 2.576 times its
   standard error.
-- ` + "`C6.sgd-noise`" + `: SGD started at theta_n (n = 4000) has stationary mean
-  squared distance to theta_n equal to (eta^2/B) sum_i S~_ii/(1 - (1 - eta
-  h_i)^2) (H_n, S_n the empirical Hessian and per-token gradient
-  covariance at theta_n, reference gradient; S~ in H_n's eigenbasis):
-  measured by time averages after a burn-in of 5/(eta h_min) steps, with
-  batch-means standard errors; margin 0.15 - |measured/predicted - 1|.
+- sgd-noise: SGD started at theta_n (n = 4000) has stationary mean squared
+  distance to theta_n equal to (eta^2/B) sum_i S~_ii/(1 - (1 - eta h_i)^2)
+  (H_n, S_n the empirical Hessian and per-token gradient covariance at
+  theta_n, reference gradient; S~ in H_n's eigenbasis): measured by time
+  averages after a burn-in of 5/(eta h_min) steps, with batch-means
+  standard errors; margin 0.15 - |measured/predicted - 1|.
 
-**Map.** ` + "`C6.from-schemes`" + `: SGD from each admissible initialization scheme
-(small scale, centroid scale, data tokens, perturbed centroids) on one
-sample: margin 0.5 - max_h ||mu_h - mu^_h||/sigma at the end (heads
-matched), with min_h cos(mu_h, mu*_h) reported. ` + "`C6.baselines`" + `: k-means
+**Map (sampled).** from-schemes: SGD from each admissible initialization
+scheme (small scale, centroid scale, data tokens, perturbed centroids) on
+one sample: margin 0.5 - max_h ||mu_h - mu^_h||/sigma at the end (heads
+matched), with min_h cos(mu_h, mu*_h) reported. baselines: k-means
 (k-means++, Lloyd) and EM for an isotropic two-component mixture on the
 same sample: margin = k-means's centroid error - the layer's (theta_n),
 with EM's and the misclassifications reported.`
