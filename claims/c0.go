@@ -13,12 +13,12 @@ import (
 
 // C0 is the numerics sanity claim: on every regime, the model's risk and
 // gradient agree with closed forms, with brute-force Monte Carlo in the
-// full dimension, with finite differences, and respect THEORY 2's
+// full dimension, with finite differences, and respect docs/MODEL.md §3's
 // invariances.
 type C0 struct{}
 
 // C0Accuracy is the accuracy C0 demands of a risk evaluation, relative to
-// max(1, R): the foundation's target (THEORY 2.2 and the quadrature's
+// max(1, R): the foundation's target (docs/MODEL.md §4.2 and the quadrature's
 // design), far below every margin the other claims use.
 const C0Accuracy = 1e-12
 
@@ -105,7 +105,7 @@ claims.
   most d eps, entering R with weights up to s^2 (1 + lambda sigma^2)).`
 }
 
-// Ranges samples the full ranges of THEORY 4.
+// Ranges samples the full ranges of docs/MODEL.md §7.
 func (C0) Ranges() Ranges { return FullRanges() }
 
 // InHypotheses is true for every valid regime: C0 has no hypotheses

@@ -12,7 +12,7 @@ import (
 )
 
 // TestC0Property: C0 holds (never FAILS) on random regimes of the full
-// ranges of THEORY 4; rapid shrinks any counterexample.
+// ranges of docs/MODEL.md §7; rapid shrinks any counterexample.
 func TestC0Property(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		CheckProperty(t, Env{Quick: true}, C0{}, (C0{}).Ranges().Generator())

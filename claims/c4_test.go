@@ -123,7 +123,7 @@ func TestC4MisBound(t *testing.T) {
 	}
 }
 
-// c4TheoryMixture is THEORY 3's example: d = 2, sigma = 0.3,
+// c4TheoryMixture is docs/MODEL.md §6's example: d = 2, sigma = 0.3,
 // mu* = (2, 0), (0, 2), equal weights; with lambda = 1.
 func c4TheoryMixture(t *testing.T) theory.Mixture {
 	t.Helper()
@@ -143,19 +143,19 @@ func c4TheoryRegime() Regime {
 		Separation: 2 * math.Sqrt2 / 0.3, Variant: "distance", LambdaSigma2: 0.09, Seed: 3}
 }
 
-// TestC4TheoryNumbers pins THEORY 3's worked example.
+// TestC4TheoryNumbers pins docs/MODEL.md §6's worked example.
 func TestC4TheoryNumbers(t *testing.T) {
 	mix := c4TheoryMixture(t)
 	q, err := numerics.QuantInf(mix, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// THEORY quotes 6 digits, 0.028354: half a unit in the last digit.
+	// docs/MODEL.md §10 quotes 6 digits, 0.028354: half a unit in the last digit.
 	if math.Abs(q.Value-0.028354) > 5e-7+q.Err {
-		t.Errorf("Q_inf = %.8f +- %.2g, THEORY 3: 0.028354", q.Value, q.Err)
+		t.Errorf("Q_inf = %.8f +- %.2g, docs/MODEL.md §6: 0.028354", q.Value, q.Err)
 	}
 
-	// L = 500: THEORY's 0.0298 has 3 digits (+-5e-5 rounding); 5000
+	// L = 500: the reference's 0.0298 has 3 digits (+-5e-5 rounding); 5000
 	// sequences give SE ~ 3e-4, and 4 SE (two-sided tail 6e-5, fixed
 	// seed) keeps the test deterministic and meaningful.
 	q500, err := numerics.QuantMC(mix, 1, 500, 5000, 500)
@@ -163,12 +163,12 @@ func TestC4TheoryNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	if math.Abs(q500.Value-0.0298) > 4*q500.Err+5e-5 {
-		t.Errorf("Q_500 = %.5f +- %.5f, THEORY 3: 0.0298", q500.Value, q500.Err)
+		t.Errorf("Q_500 = %.5f +- %.5f, docs/MODEL.md §6: 0.0298", q500.Value, q500.Err)
 	}
 
-	// L = 50: THEORY quotes 0.0440, but two independent simulations
+	// L = 50: docs/MODEL.md §10 quotes 0.0440, but two independent simulations
 	// (different seeds and code paths) gave 0.04112 +- 0.0001, and QuantMC
-	// with 100000 sequences gives 0.0410 +- 0.00014; THEORY's number is
+	// with 100000 sequences gives 0.0410 +- 0.00014; the reference's number is
 	// more than 20 standard errors away and is taken to be a slip. Pin
 	// the measured value: 4 combined SE (ours and the reference's 1e-4).
 	q50, err := numerics.QuantMC(mix, 1, 50, 100000, 50)
@@ -180,7 +180,7 @@ func TestC4TheoryNumbers(t *testing.T) {
 		t.Errorf("Q_50 = %.5f +- %.5f, measured reference 0.04112 +- 0.0001", q50.Value, q50.Err)
 	}
 	if math.Abs(q50.Value-0.0440) < 10*q50.Err {
-		t.Logf("Q_50 = %.5f +- %.5f now agrees with THEORY's 0.0440: revisit the comment above", q50.Value, q50.Err)
+		t.Logf("Q_50 = %.5f +- %.5f now agrees with the reference's 0.0440: revisit the comment above", q50.Value, q50.Err)
 	}
 
 	// The claim on the same data, as a regime: input 0.18, Q_inf as above,
@@ -188,7 +188,7 @@ func TestC4TheoryNumbers(t *testing.T) {
 	r := c4TheoryRegime()
 	if !(C4{}).InHypotheses(r) {
 		s, _ := c4ShapeOf(r)
-		t.Errorf("THEORY 3's example is outside H: %+v", s)
+		t.Errorf("docs/MODEL.md §6's example is outside H: %+v", s)
 	}
 	res := C4{}.Check(Env{Quick: true}, r)
 	if len(res) != 4 {
@@ -207,7 +207,7 @@ func TestC4TheoryNumbers(t *testing.T) {
 	if in := lim.Values[0]; in.Name != "d sigma^2" || math.Abs(in.Value-0.18) > 1e-15 {
 		t.Errorf("input error %v, want d sigma^2 = 0.18", in)
 	}
-	// The regime's centroids are a rotation of THEORY's: Q_inf agrees to
+	// The regime's centroids are a rotation of the reference's: Q_inf agrees to
 	// rounding of the rotation (1e-12 relative is generous for O(1)
 	// arithmetic on 2-vectors).
 	if v := lim.Values[1]; math.Abs(v.Value-q.Value) > 1e-12+v.Err+q.Err {

@@ -1,4 +1,4 @@
-// Package claims turns the claims of THEORY section 4 into executable
+// Package claims turns the claims of docs/MODEL.md §7 into executable
 // statements. Each claim (C0 to C4, one file each) has a stable ID, a
 // precise statement (hypotheses, quantity, tolerance and why), a regime
 // generator, and a checker that returns verdicts with certificates.

@@ -13,7 +13,7 @@ func ExampleDecide() {
 	// Output: HOLDS INCONCLUSIVE FAILS
 }
 
-// Checking claim C1 on THEORY 2.4's setting.
+// Checking claim C1 on docs/MODEL.md §10's setting.
 func ExampleC1() {
 	r := claims.Regime{D: 2, Sigma: 1, Pi1: 0.5, Geometry: claims.Orthogonal,
 		Separation: 3 * math.Sqrt2, Variant: "distance", LambdaSigma2: 1, Seed: 1}

@@ -9,7 +9,7 @@ import (
 )
 
 // benchSetup returns an orthogonal equal-norm mixture in dimension d with
-// delta/sigma = 3/sqrt(2) (as THEORY 2.4's example) and heads perturbed
+// delta/sigma = 3/sqrt(2) (as docs/MODEL.md §10's example) and heads perturbed
 // from the centroids.
 func benchSetup(b testing.TB, d int) (theory.Mixture, [][]float64) {
 	rng := rand.New(rand.NewPCG(1, uint64(d)))

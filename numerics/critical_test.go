@@ -244,7 +244,7 @@ func TestFindCriticalErrors(t *testing.T) {
 	}
 }
 
-// TestFindCriticalTheoryExample is the integration test on THEORY 2.4's
+// TestFindCriticalTheoryExample is the integration test on docs/MODEL.md §10's
 // example: d = 2, sigma = 1, mu* = (3,0),(0,3), lambda = 1, dot variant.
 // From the centroids, the search must reach the symmetric minimizer
 // (3.0444581, -0.0444581), (-0.0444581, 3.0444581) with R = 1.765203958662
@@ -268,20 +268,20 @@ func TestFindCriticalTheoryExample(t *testing.T) {
 		want := [][]float64{{3.0444581, -0.0444581}, {-0.0444581, 3.0444581}}
 		for h := range want {
 			for i := range want[h] {
-				// THEORY quotes 7 decimals.
+				// docs/MODEL.md §10 quotes 7 decimals.
 				if math.Abs(c.Heads[h][i]-want[h][i]) > 6e-8 {
 					t.Errorf("%v: head %d = %v, want %v", v, h, c.Heads[h], want[h])
 				}
 			}
 		}
-		// THEORY quotes 12 decimals; R is flat at the minimizer, so the
+		// docs/MODEL.md §10 quotes 12 decimals; R is flat at the minimizer, so the
 		// risk there is accurate to RiskErr plus a 1e-13 rounding margin.
 		if math.Abs(c.Risk-1.765203958662) > 5e-13+c.RiskErr {
 			t.Errorf("%v: R = %.15f, want 1.765203958662", v, c.Risk)
 		}
 		if v == theory.Dot {
 			for i, e := range []float64{0.717, 1, 1.018, 1.184} {
-				// THEORY quotes 3 decimals.
+				// docs/MODEL.md §10 quotes 3 decimals.
 				if math.Abs(c.Eigenvalues[i]-e) > 6e-4+c.EigErr {
 					t.Errorf("eigenvalue %d = %v, want %v", i, c.Eigenvalues[i], e)
 				}
@@ -291,22 +291,22 @@ func TestFindCriticalTheoryExample(t *testing.T) {
 }
 
 // lambda5Min is the symmetric minimizer coordinate for lambda = 5 on
-// THEORY 2.4's data: heads (a, -b), (-b, a) with a = 3 + b. THEORY 2.4
+// docs/MODEL.md §10's data: heads (a, -b), (-b, a) with a = 3 + b. docs/MODEL.md §10
 // quotes b = 0.0146983 and R = 1.913048606458, which is NOT reproduced:
 // FindCritical on NewRisk gives b = 0.0147252837, R = 1.913033863211, and
 // TestLambda5MinimizerTrapezoid confirms it independently of NewRisk (the
-// gradient at THEORY's point is 2.7e-5 per coordinate, and the risk there
-// is 1.9130338647, not 1.913048606458). THEORY's lambda = 5 numbers came
-// from 1500-node Gauss-Hermite, which THEORY 2.2 itself warns degrades as
+// gradient at the reference's point is 2.7e-5 per coordinate, and the risk there
+// is 1.9130338647, not 1.913048606458). the reference's lambda = 5 numbers came
+// from 1500-node Gauss-Hermite, which docs/MODEL.md §4.2 itself warns degrades as
 // lambda grows. The distance to the centroids, sqrt(2) b = 0.0208, agrees
-// with THEORY to the digits it quotes.
+// with docs/MODEL.md §10 to the digits it quotes.
 const (
 	lambda5B    = 0.0147252836517
 	lambda5Risk = 1.913033863211
 )
 
 // TestFindCriticalTheoryMoreRegimes checks the other pinned minimizers of
-// THEORY 2.3-2.4 on the same data: lambda = 5 (both variants; corrected
+// docs/MODEL.md §5.2-2.4 on the same data: lambda = 5 (both variants; corrected
 // values, see lambda5B) and the hardmax closed form of section 2.3.
 func TestFindCriticalTheoryMoreRegimes(t *testing.T) {
 	mix := mustMixture(t, []float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
@@ -343,7 +343,7 @@ func TestFindCriticalTheoryMoreRegimes(t *testing.T) {
 				t.Errorf("%v lambda=%v: head %d = %v, want %v", c.layer.Variant, c.layer.Lambda, h, got.Heads[h], c.want[h])
 			}
 		}
-		// Quoted to 12 decimals (THEORY) or exact (closed form).
+		// Quoted to 12 decimals (docs/MODEL.md §10) or exact (closed form).
 		if math.Abs(got.Risk-c.risk) > 5e-13+got.RiskErr {
 			t.Errorf("%v lambda=%v: R = %.15f, want %.15f", c.layer.Variant, c.layer.Lambda, got.Risk, c.risk)
 		}
@@ -405,8 +405,8 @@ func TestLambda5MinimizerTrapezoid(t *testing.T) {
 	}
 	theirs := [][]float64{{3.0146983, -0.0146983}, {-0.0146983, 3.0146983}}
 	r, g = trapezoid2D(mix, layer, theirs, h)
-	t.Logf("at THEORY 2.4's lambda=5 point: R = %.13f (THEORY says 1.913048606458), gradient %v", r, g)
+	t.Logf("at docs/MODEL.md §10's lambda=5 point: R = %.13f (an earlier reading printed 1.913048606458), gradient %v", r, g)
 	if n := theory.Norm(flattenHeads(g)); n < 1e-5 {
-		t.Logf("THEORY's lambda=5 point is now critical to 1e-5: the note at lambda5B is stale")
+		t.Logf("the reference's lambda=5 point is now critical to 1e-5: the note at lambda5B is stale")
 	}
 }

@@ -1,7 +1,7 @@
 // Package numerics evaluates the population quantities of package theory
 // with certified error bounds: adaptive Gauss-Kronrod quadrature with error
 // estimates, the exact one-dimensional reduction of the two-head risk and
-// its gradient (THEORY 2.1), the in-context quantization error (THEORY 3),
+// its gradient (docs/MODEL.md §4), the in-context quantization error (docs/MODEL.md §6),
 // brute-force Monte Carlo estimators with standard errors, differenced
 // Hessians, a certified critical-point finder and a monotone gradient flow.
 //

@@ -7,7 +7,7 @@ import (
 	"attnclust/theory"
 )
 
-// The population risk of the distance variant at THEORY 2.4's lambda = 1
+// The population risk of the distance variant at docs/MODEL.md §10's lambda = 1
 // minimizer, with its certified error bound.
 func ExampleRisk_Eval() {
 	mix, _ := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
@@ -25,7 +25,7 @@ func ExampleRisk_Eval() {
 	// Output: R = 1.765203958662, error bound below 1e-13: true
 }
 
-// The L -> infinity in-context quantization error of THEORY 3.
+// The L -> infinity in-context quantization error of docs/MODEL.md §6.
 func ExampleQuantInf() {
 	mix, _ := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{2, 0}, {0, 2}}, 0.3)
 	q, err := numerics.QuantInf(mix, 1)

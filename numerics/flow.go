@@ -27,7 +27,7 @@ type FlowOptions struct {
 	// With the doubling step rule a small c (say 1e-4) lets the step
 	// settle just below 2/L (L the largest curvature), where gradient
 	// descent contracts the stiff direction by only |1 - s L| ~ 1 - 2c:
-	// measured 60 times slower on THEORY-like problems. c = 0.3 keeps
+	// measured 60 times slower on the reference problems of docs/MODEL.md §10. c = 0.3 keeps
 	// accepted steps below 1.4/L.
 	Armijo float64
 	// Record keeps every Record-th accepted iterate in Flow.Path (plus

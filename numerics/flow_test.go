@@ -137,7 +137,7 @@ func TestGradientFlowMaxIterAndErrors(t *testing.T) {
 	}
 }
 
-// TestGradientFlowTheoryExample is the integration test on THEORY 2.4's
+// TestGradientFlowTheoryExample is the integration test on docs/MODEL.md §10's
 // example (d = 2, sigma = 1, mu* = (3,0),(0,3), lambda = 1, dot variant):
 // from a small-scale initialization the certified flow reaches the
 // symmetric minimizer (up to swapping the heads), and FindCritical polishes

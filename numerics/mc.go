@@ -102,7 +102,7 @@ func riskMC(mix theory.Mixture, layer theory.Prototype, heads [][]float64, sampl
 	return res, nil
 }
 
-// QuantMC estimates the finite-L in-context quantization error of THEORY
+// QuantMC estimates the finite-L in-context quantization error of docs/MODEL.md
 // section 3,
 //
 //	Q_L = E || out_1 - mu*_{z_1} ||^2,  out_1 = sum_j softmax_j(lambda <x_1, x_j>) x_j,

@@ -63,7 +63,7 @@ func TestRiskMCLambdaZero(t *testing.T) {
 }
 
 // TestRiskMCHardmaxCritical checks RiskMC for the hardmax layer at the
-// closed-form critical point of THEORY 2.3: risk R = delta^2 + d sigma^2 -
+// closed-form critical point of docs/MODEL.md §5.2: risk R = delta^2 + d sigma^2 -
 // beta^2 and a zero gradient.
 func TestRiskMCHardmaxCritical(t *testing.T) {
 	mix := mustMixture(t, []float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
@@ -71,7 +71,7 @@ func TestRiskMCHardmaxCritical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// THEORY 2.3's worked number, to 1e-13 (the closed form is exact).
+	// docs/MODEL.md §5.2's worked number, to 1e-13 (the closed form is exact).
 	if math.Abs(want-1.94811410647299) > 1e-13 {
 		t.Fatalf("HardmaxCritical risk %v", want)
 	}
@@ -211,17 +211,17 @@ func TestQuantMCMatchesIdentityLayer(t *testing.T) {
 	}
 }
 
-// TestQuantMCTheoryNumbers reproduces the finite-L numbers of THEORY 3
+// TestQuantMCTheoryNumbers reproduces the finite-L numbers of docs/MODEL.md §6
 // (d = 2, sigma = 0.3, mu* = (2,0),(0,2), lambda = 1).
 //
-// THEORY quotes 0.0440 at L = 50. That value is NOT reproduced: QuantMC
+// docs/MODEL.md §10 quotes 0.0440 at L = 50. That value is NOT reproduced: QuantMC
 // gives 0.041163 +- 0.000033 (2e6 sequences, seed 11), and the reference
 // built on theory.Identity.Output agrees on the same draws (test above) and
 // on independent draws (0.04119 +- 0.0001 from 1e5 sequences). 0.0440 is
 // near our value at L = 40 (0.04425); it was presumably a small-sample or
 // differently counted estimate. The test pins our value and reports the
 // discrepancy in the log. L = 500 (0.0298) and L = 3000 (0.0282 +- 0.0005)
-// agree with THEORY.
+// agree with docs/MODEL.md §10.
 func TestQuantMCTheoryNumbers(t *testing.T) {
 	mix := mustMixture(t, []float64{0.5, 0.5}, [][]float64{{2, 0}, {0, 2}}, 0.3)
 	cases := []struct {
@@ -230,12 +230,12 @@ func TestQuantMCTheoryNumbers(t *testing.T) {
 		wantSE     float64 // uncertainty of the reference value itself
 		source     string
 	}{
-		// Our 2e6-sequence value; THEORY's 0.0440 is 28 SE away.
-		{50, 100000, 0.041163, 0.000033, "QuantMC, 2e6 sequences (THEORY says 0.0440)"},
-		// THEORY's value, quoted to 3 digits: rounding 5e-5.
-		{500, 40000, 0.0298, 0.00005, "THEORY 3"},
-		// THEORY quotes its own standard error.
-		{3000, 2000, 0.0282, 0.0005, "THEORY 3"},
+		// Our 2e6-sequence value; the reference's 0.0440 is 28 SE away.
+		{50, 100000, 0.041163, 0.000033, "QuantMC, 2e6 sequences (an earlier reading printed 0.0440)"},
+		// the reference's value, quoted to 3 digits: rounding 5e-5.
+		{500, 40000, 0.0298, 0.00005, "docs/MODEL.md §6"},
+		// docs/MODEL.md §10 quotes its own standard error.
+		{3000, 2000, 0.0282, 0.0005, "docs/MODEL.md §6"},
 	}
 	for _, c := range cases {
 		got, err := QuantMC(mix, 1, c.L, c.samples, 2025)
@@ -249,7 +249,7 @@ func TestQuantMCTheoryNumbers(t *testing.T) {
 			t.Errorf("L=%d: Q_L = %v +- %v, reference %v +- %v (%s)", c.L, got.Value, got.Err, c.want, c.wantSE, c.source)
 		}
 		if c.L == 50 && within(got.Value, 0.0440, se, 4) {
-			t.Logf("L=50 now agrees with THEORY's 0.0440: the discrepancy note is stale")
+			t.Logf("L=50 now agrees with the reference's 0.0440: the discrepancy note is stale")
 		}
 	}
 }

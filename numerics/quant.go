@@ -9,7 +9,7 @@ import (
 
 // QuantInf returns the L -> infinity in-context quantization error
 // Q_inf = E ||out_inf(x) - mu*_z||^2 of the identity layer with score
-// scale lambda >= 0 on a two-component mixture (THEORY 3), where
+// scale lambda >= 0 on a two-component mixture (docs/MODEL.md §6), where
 // out_inf(x) = sum_j w_j(x) mu*_j + lambda sigma^2 x is the exponentially
 // tilted mean and w_j(x) is proportional to pi_j exp(lambda <x, mu*_j>).
 // Err is a certified bound (quadrature, truncation and assembly rounding).

@@ -10,7 +10,7 @@ import (
 
 // Risk is the population risk R(theta) = E ||x - T_theta(x)||^2 of a
 // two-head Prototype layer on a two-component mixture, evaluated through
-// the exact one-dimensional reduction of THEORY 2.1. It implements
+// the exact one-dimensional reduction of docs/MODEL.md §4. It implements
 // theory.Objective and is safe for concurrent use.
 //
 // Cost: O(d) vector work (three passes over the coordinates per mixture
@@ -334,7 +334,7 @@ func expansionWeight(p float64) float64 {
 	return 0
 }
 
-// Reduced is the default theory.Model: the reading of THEORY section 2
+// Reduced is the default theory.Model: the reading of docs/MODEL.md §2
 // evaluated by the exact one-dimensional reduction (type Risk).
 type Reduced struct{}
 

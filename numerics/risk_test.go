@@ -91,7 +91,7 @@ func drawConfig(t *rapid.T, dmax int) (theory.Mixture, [][]float64) {
 	return mix, [][]float64{vec("h1", 4), vec("h2", 4)}
 }
 
-// TestRiskLambdaZero pins the closed form of THEORY 2 at lambda = 0:
+// TestRiskLambdaZero pins the closed form of docs/MODEL.md §2 at lambda = 0:
 // R = sum_k pi_k ||mu*_k - mbar||^2 + d sigma^2 and grad_h = mbar - E[x]
 // (each head gets weight 1/2), to 1e-12 max(1, R), within the reported
 // bounds.
@@ -119,7 +119,7 @@ func TestRiskLambdaZero(t *testing.T) {
 	})
 }
 
-// TestHardmaxCriticalPoint checks THEORY 2.3 in random dimensions and
+// TestHardmaxCriticalPoint checks docs/MODEL.md §5.2 in random dimensions and
 // orientations: at mu^ = m* +- beta u the hardmax gradient vanishes within
 // its bound and the risk equals delta^2 + d sigma^2 - beta^2 to 1e-12.
 func TestHardmaxCriticalPoint(t *testing.T) {
@@ -158,14 +158,14 @@ func TestHardmaxCriticalPoint(t *testing.T) {
 	})
 }
 
-// THEORY 2.3 worked numbers: mu* = (3,0),(0,3), sigma = 1, d = 2.
+// docs/MODEL.md §5.2 worked numbers: mu* = (3,0),(0,3), sigma = 1, d = 2.
 func TestHardmaxWorkedNumbers(t *testing.T) {
 	mix := mixOrFail(t, []float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
 	p, _ := mix.Pair()
 	beta := theory.HardmaxBeta(p.Delta, 1)
 	got := []float64{beta, beta - p.Delta}
 	want := []float64{2.13351491523425, 0.0121946}
-	// digits as printed in THEORY: 15 significant, then 6
+	// digits as printed in docs/MODEL.md §10: 15 significant, then 6
 	if math.Abs(got[0]-want[0]) > 5e-15 || math.Abs(got[1]-want[1]) > 5e-8 {
 		t.Errorf("beta, beta - delta = %v, want %v", got, want)
 	}
@@ -176,10 +176,10 @@ func TestHardmaxWorkedNumbers(t *testing.T) {
 	}
 }
 
-// TestTheoryReference reproduces THEORY 2.4. At lambda = 1 the printed
+// TestTheoryReference reproduces docs/MODEL.md §10. At lambda = 1 the printed
 // minimizer (7 digits) and risk (13 digits) are reproduced: the gradient
 // there is at the level of the 7-digit rounding of the point (< 1e-7) and
-// the risk agrees to 5e-13. At lambda = 5 THEORY's printed risk
+// the risk agrees to 5e-13. At lambda = 5 the reference's printed risk
 // 1.913048606458 is NOT reproduced: at its printed point our reduction
 // gives 1.913033864667, confirmed to 1e-11 by the independent
 // two-dimensional brute-force quadrature below, and the true minimizer
@@ -202,7 +202,7 @@ func TestTheoryReference(t *testing.T) {
 	printed := [][]float64{{3.0146983, -0.0146983}, {-0.0146983, 3.0146983}}
 	ev := evalOrFail(t, mix, l5, printed)
 	if math.Abs(ev.Risk-1.913033864667) > 5e-13 {
-		t.Errorf("lambda=5: R = %.13g at THEORY's point, want 1.913033864667", ev.Risk)
+		t.Errorf("lambda=5: R = %.13g at the reference's point, want 1.913033864667", ev.Risk)
 	}
 	bf := bruteForceRisk2D(mix, l5, printed, 0.02)
 	// Trapezoid on a 0.02 grid: the integrand is analytic in a strip of
@@ -217,7 +217,7 @@ func TestTheoryReference(t *testing.T) {
 		t.Errorf("lambda=5: R = %.13g at the true minimizer, want 1.913033863211", ev.Risk)
 	}
 	if d := theory.Dist(min5[0], mix.Centroids[0]); math.Abs(d-0.0208) > 5e-5 {
-		t.Errorf("lambda=5: distance %.4g, THEORY prints 0.0208", d)
+		t.Errorf("lambda=5: distance %.4g, the earlier reading printed 0.0208", d)
 	}
 }
 
@@ -305,7 +305,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 	})
 }
 
-// TestInvariances checks THEORY 2's symmetries: swapping the heads, a
+// TestInvariances checks docs/MODEL.md §3's symmetries: swapping the heads, a
 // random orthogonal map of data and parameters together, and (distance and
 // hardmax) a common translation.
 func TestInvariances(t *testing.T) {
@@ -373,7 +373,7 @@ func TestInvariances(t *testing.T) {
 }
 
 // TestLambdaInfinityRate measures the approach of the distance-variant
-// risk to the hardmax risk. From THEORY 2.1 with u = t - c (so that
+// risk to the hardmax risk. From docs/MODEL.md §4 with u = t - c (so that
 // t - b = u + a^2/2), loss_lambda - loss_hard = -2 (p - H) u - a^2 p (1-p).
 // With f_k the density of u under component k and F0 = sum_k pi_k f_k(0),
 // f_k(0) = phi((m_k - c)/(sigma a))/(sigma a), the integrals

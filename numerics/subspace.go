@@ -12,7 +12,7 @@ import (
 // head, mu_h = B c_h, and its gradient is B^T grad R. It implements
 // theory.Objective with Dim() = m.
 //
-// For a rotation-invariant risk (every model of THEORY 2: R(Q theta; Q mu*)
+// For a rotation-invariant risk (every model of docs/MODEL.md §2: R(Q theta; Q mu*)
 // = R(theta; mu*)) whose centroids lie in span(B), the gradient at heads in
 // span(B) lies in span{mu*_k, mu_h} subset span(B), so critical points of
 // the restriction are critical points of the full risk. If moreover B

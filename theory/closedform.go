@@ -28,7 +28,7 @@ func RiskLambdaZero(mix Mixture, heads [][]float64) float64 {
 //	beta = delta (2 Phi(delta/sigma) - 1) + 2 sigma phi(delta/sigma),
 //
 // the half-distance between the heads at the centroid-aligned critical
-// point of the hardmax risk (THEORY 2.3). It is written as
+// point of the hardmax risk (docs/MODEL.md §5.2). It is written as
 // delta (1 - 2 Q) + 2 sigma phi with Q = Phi(-delta/sigma) so that it keeps
 // full accuracy; beta - delta = 2 sigma phi - 2 delta Q > 0 is returned
 // separately by HardmaxBias without cancellation.
@@ -59,7 +59,7 @@ func HardmaxBias(delta, sigma float64) float64 {
 }
 
 // HardmaxCritical returns the centroid-aligned critical point of the
-// hardmax risk of a two-component mixture with equal weights (THEORY 2.3):
+// hardmax risk of a two-component mixture with equal weights (docs/MODEL.md §5.2):
 // mu^_1 = m* + beta u, mu^_2 = m* - beta u, and the risk there,
 // delta^2 + d sigma^2 - beta^2. It returns an error unless K = 2, the
 // weights are equal, and delta > 0.

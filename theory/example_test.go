@@ -6,8 +6,8 @@ import (
 	"attnclust/theory"
 )
 
-// The centroid-aligned critical point of the hardmax risk (THEORY 2.3) on
-// THEORY 2.4's example.
+// The centroid-aligned critical point of the hardmax risk (docs/MODEL.md §5.2) on
+// docs/MODEL.md §10's example.
 func ExampleHardmaxCritical() {
 	mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
 	if err != nil {

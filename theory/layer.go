@@ -46,7 +46,7 @@ func ParseVariant(s string) (Variant, error) {
 	return 0, fmt.Errorf("unknown variant %q (want dot, distance or hardmax)", s)
 }
 
-// Prototype is the trained layer of THEORY section 2: K heads, each with
+// Prototype is the trained layer of docs/MODEL.md §2: K heads, each with
 // one parameter vector mu_h serving as key and value. A query x attends to
 // the heads with probabilities p = softmax(s_1(x), ..., s_K(x)) and the
 // layer outputs T(x) = sum_h p_h(x) mu_h.
@@ -164,7 +164,7 @@ func (l Prototype) LossGrad(x []float64, heads [][]float64, grad [][]float64) fl
 	return Inner(r, r)
 }
 
-// Identity is the parameter-free layer of THEORY section 3: key, query and
+// Identity is the parameter-free layer of docs/MODEL.md §6: key, query and
 // value are the identity, scores are scaled by Lambda (Lambda = 1 is the
 // plain identity case), and token i outputs
 // sum_j softmax_j(lambda <x_i, x_j>) x_j over all tokens, i included.

@@ -67,7 +67,7 @@ func (m Mixture) Dim() int { return len(m.Centroids[0]) }
 func (m Mixture) K() int { return len(m.Weights) }
 
 // Pair summarizes a two-component mixture by the derived quantities of
-// THEORY section 1.
+// docs/MODEL.md §1.
 type Pair struct {
 	Mid        []float64 // m* = (mu*_1 + mu*_2)/2
 	Delta      float64   // delta = ||mu*_1 - mu*_2||/2 (half the gap), >= 0

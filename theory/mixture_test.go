@@ -45,7 +45,7 @@ func TestNewMixtureRejects(t *testing.T) {
 	}
 }
 
-// TestPair checks the derived quantities of THEORY 1 on THEORY 2.4's
+// TestPair checks the derived quantities of docs/MODEL.md §1 on docs/MODEL.md §10's
 // example: delta = 3/sqrt(2), Delta = 3 sqrt(2), u = (1,-1)/sqrt(2).
 func TestPair(t *testing.T) {
 	m, err := NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
