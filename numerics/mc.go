@@ -102,8 +102,8 @@ func riskMC(mix theory.Mixture, layer theory.Prototype, heads [][]float64, sampl
 	return res, nil
 }
 
-// QuantMC estimates the finite-L in-context quantization error of docs/MODEL.md
-// section 3,
+// QuantMC estimates the finite-L in-context quantization error of
+// docs/MODEL.md §6,
 //
 //	Q_L = E || out_1 - mu*_{z_1} ||^2,  out_1 = sum_j softmax_j(lambda <x_1, x_j>) x_j,
 //
