@@ -259,7 +259,7 @@ func c3Flow(obj theory.Objective, mix theory.Mixture, start [][]float64, a *c2An
 	for attempt := 0; ; attempt++ {
 		run.end = fl.Heads
 		if !fl.Converged {
-			if strings.Contains(fl.Reason, "MaxIter") {
+			if strings.Contains(fl.Reason, "iteration budget") {
 				run.inconclusive = "flow did not converge within its budget: " + fl.Reason
 				return run
 			}

@@ -151,7 +151,7 @@ func GradientFlow(obj theory.Objective, start [][]float64, opts FlowOptions) (Fl
 			return finish(true, fmt.Sprintf("converged: ||grad|| = %.3g <= GradTol + GradErr = %.3g", gn, opts.GradTol+ev.GradErr))
 		}
 		if f.Iter >= opts.MaxIter {
-			return finish(false, fmt.Sprintf("not converged: reached MaxIter = %d with ||grad|| = %.3g", opts.MaxIter, gn))
+			return finish(false, fmt.Sprintf("not converged: reached the iteration budget (%d steps) with ||grad|| = %.3g", opts.MaxIter, gn))
 		}
 		g2 := gn * gn
 		var lastErr error

@@ -112,7 +112,7 @@ func TestGradientFlowMaxIterAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Converged || f.Iter != 3 || !strings.Contains(f.Reason, "MaxIter") {
+	if f.Converged || f.Iter != 3 || !strings.Contains(f.Reason, "iteration budget") {
 		t.Errorf("flow %+v", f)
 	}
 	cases := []struct {
