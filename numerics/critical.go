@@ -188,9 +188,9 @@ func FindCritical(obj theory.Objective, start [][]float64, opts CriticalOptions)
 			return res, nil
 		}
 		if res.Iter >= opts.MaxIter {
-			res.Reason = fmt.Sprintf("not converged: reached MaxIter = %d with ||grad|| = %.3g > GradTol + GradErr = %.3g", opts.MaxIter, gn, opts.GradTol+ev.GradErr)
+			res.Reason = fmt.Sprintf("not converged: reached the iteration budget (%d steps) with ||grad|| = %.3g > tolerance + gradient error bound = %.3g", opts.MaxIter, gn, opts.GradTol+ev.GradErr)
 			if converged {
-				res.Reason = fmt.Sprintf("not converged: reached MaxIter = %d at a certified saddle (smallest eigenvalue %.3g) without escaping it", opts.MaxIter, vals[0])
+				res.Reason = fmt.Sprintf("not converged: reached the iteration budget (%d steps) at a certified saddle (smallest eigenvalue %.3g) without escaping it", opts.MaxIter, vals[0])
 			}
 			return res, nil
 		}
@@ -236,7 +236,7 @@ func FindCritical(obj theory.Objective, start [][]float64, opts CriticalOptions)
 			})
 		}
 		if !ok {
-			res.Reason = fmt.Sprintf("not converged: line search found no acceptable step at iteration %d (||grad|| = %.3g, GradErr = %.3g, RiskErr = %.3g); decreases are likely below the error level", res.Iter, gn, ev.GradErr, ev.RiskErr)
+			res.Reason = fmt.Sprintf("not converged: line search found no acceptable step at iteration %d (||grad|| = %.3g, gradient error bound %.3g, risk error bound %.3g); decreases are likely below the error level", res.Iter, gn, ev.GradErr, ev.RiskErr)
 			return res, nil
 		}
 		theta, ev = next, nextEv

@@ -176,7 +176,7 @@ func TestFindCriticalNotConverged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Converged || !strings.Contains(c.Reason, "MaxIter") || c.Iter != 1 || c.Heads == nil {
+	if c.Converged || !strings.Contains(c.Reason, "iteration budget") || c.Iter != 1 || c.Heads == nil {
 		t.Errorf("result %+v", c)
 	}
 	// Near a saddle the Hessian is indefinite, so only a certified risk

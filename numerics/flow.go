@@ -148,7 +148,7 @@ func GradientFlow(obj theory.Objective, start [][]float64, opts FlowOptions) (Fl
 	trial := make([]float64, len(theta))
 	for {
 		if gn <= opts.GradTol+ev.GradErr {
-			return finish(true, fmt.Sprintf("converged: ||grad|| = %.3g <= GradTol + GradErr = %.3g", gn, opts.GradTol+ev.GradErr))
+			return finish(true, fmt.Sprintf("converged: ||grad|| = %.3g <= tolerance + gradient error bound = %.3g", gn, opts.GradTol+ev.GradErr))
 		}
 		if f.Iter >= opts.MaxIter {
 			return finish(false, fmt.Sprintf("not converged: reached the iteration budget (%d steps) with ||grad|| = %.3g", opts.MaxIter, gn))
@@ -162,7 +162,7 @@ func GradientFlow(obj theory.Objective, start [][]float64, opts FlowOptions) (Fl
 				moved = moved || trial[i] != theta[i]
 			}
 			if !moved {
-				reason := fmt.Sprintf("decrease no longer certifiable at risk-error level: the step %.3g no longer moves the parameters (||grad|| = %.3g, RiskErr = %.3g)", step, gn, ev.RiskErr)
+				reason := fmt.Sprintf("decrease no longer certifiable at risk-error level: the step %.3g no longer moves the parameters (||grad|| = %.3g, risk error bound %.3g)", step, gn, ev.RiskErr)
 				if lastErr != nil {
 					reason += fmt.Sprintf("; last trial evaluation failed: %v", lastErr)
 				}
