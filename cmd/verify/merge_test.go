@@ -188,3 +188,35 @@ func TestShardFlagErrors(t *testing.T) {
 		t.Errorf("merge -h: code %d, stdout %q", code, stdout)
 	}
 }
+
+// TestMergeRealClaims: the real C2 (quick settings, threshold slices,
+// hold map, shrunk counterexamples) split into 2 shards merges into the
+// unsharded run's files, byte for byte.
+func TestMergeRealClaims(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a real claim (about 3 s of CPU)")
+	}
+	flags := []string{"-quick", "-regimes", "2", "-outside", "4", "-seed", "2", "-claims", "C2", "-catalog", ""}
+	full := t.TempDir()
+	if code, _, stderr := runArgs(append([]string{"run", "-out", full}, flags...)...); code != exitOK {
+		t.Fatalf("unsharded: code %d, stderr %s", code, stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(full, "REPORT.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "### C2.") {
+		t.Fatal("no counterexample in the report: the shrink replay is not exercised (change the seed)")
+	}
+	shards := t.TempDir()
+	for _, s := range []string{"2/2", "1/2"} {
+		if code, _, stderr := runArgs(append([]string{"run", "-shard", s, "-out", shards}, flags...)...); code != exitOK {
+			t.Fatalf("shard %s: code %d, stderr %s", s, code, stderr)
+		}
+	}
+	out := t.TempDir()
+	if code, _, stderr := runArgs("merge", "-out", out, shards); code != exitOK {
+		t.Fatalf("merge: code %d, stderr %s", code, stderr)
+	}
+	sameOutputs(t, full, out)
+}
