@@ -45,11 +45,11 @@ merge)
 	go build -o "$OUT/verify" ./cmd/verify
 	export OUT N VERIFY_FLAGS="${VERIFY_FLAGS:-}" CPUS="${CPUS:-4}"
 	# shellcheck disable=SC2086 # SBATCH_FLAGS is a list of flags
-	array=$(sbatch --parsable --chdir="$PWD" --job-name=attnclust-shard \
+	array=$(sbatch --parsable --export=ALL --chdir="$PWD" --job-name=attnclust-shard \
 		--array="1-$N" --cpus-per-task="$CPUS" --time="${TIME:-02:00:00}" \
 		--output="$OUT/logs/shard-%a.out" ${SBATCH_FLAGS:-} "$0" shard)
 	# shellcheck disable=SC2086
-	merge=$(sbatch --parsable --chdir="$PWD" --job-name=attnclust-merge \
+	merge=$(sbatch --parsable --export=ALL --chdir="$PWD" --job-name=attnclust-merge \
 		--dependency="afterok:${array%%;*}" --cpus-per-task=1 --time=00:30:00 \
 		--output="$OUT/logs/merge.out" ${SBATCH_FLAGS:-} "$0" merge)
 	echo "submitted shards ${array%%;*} (1-$N) and merge $merge; report in $OUT/report"

@@ -76,7 +76,9 @@ type Suite struct {
 	// (nil: claims.SampleIn).
 	SampleIn func(c claims.Claim, n int, seed uint64) []claims.Regime
 	// Slices and Thresholds measure the separation thresholds (nil:
-	// claims.ThresholdSlices and claims.MeasureThresholds).
+	// claims.ThresholdSlices and claims.MeasureThresholds). Thresholds
+	// must measure each slice on its own, returning one threshold per
+	// slice in order: a shard (ExecuteShard) passes it a subset.
 	Slices     func(c claims.Claim, quick bool) []claims.Regime
 	Thresholds func(env claims.Env, c claims.Claim, slices []claims.Regime, workers int, progress func(done, total int)) []claims.Threshold
 	// Summarize reduces a claim's in-hypothesis results to regime counts
