@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"attnclust/claims"
+	"attnclust/numerics"
 	"attnclust/theory"
 )
 
@@ -76,7 +77,7 @@ func computeFigures(env claims.Env, cfg Config, s Suite, out *Outcome, prog *pro
 				return errors.New("no training-curve function")
 			}
 			f.CurvesRegime = curvesRegime(cfg.Catalog)
-			cs, err := s.Curves(env, f.CurvesRegime, 1)
+			cs, err := unit(s.eng, "curves", 0, func() ([]claims.Curve, error) { return s.Curves(env, f.CurvesRegime, 1) })
 			if err == nil && len(cs) == 0 {
 				err = errors.New("C3 returned no training curves")
 			}
@@ -95,7 +96,7 @@ func computeFigures(env claims.Env, cfg Config, s Suite, out *Outcome, prog *pro
 	}
 	if need(FigMaps, "C1", "C2", "C3") {
 		timed("hold maps", func() error {
-			f.Maps = computeMaps(env, cfg, out)
+			f.Maps = computeMaps(env, cfg, s.eng, out)
 			return nil
 		}, FigMaps)
 	}
@@ -199,12 +200,19 @@ func computeDistances(env claims.Env, cfg Config, s Suite) []DistanceSeries {
 	parallelFor(len(jobs), cfg.Workers, func(k int) {
 		j := jobs[k]
 		sr := &series[j.s]
-		d, e, err := s.MinDist(env, DistanceRegime(grid[j.i], sr.LamS2, sr.Hardmax))
+		de, err := unit(s.eng, "distance", k, func() (distErr, error) {
+			d, e, err := s.MinDist(env, DistanceRegime(grid[j.i], sr.LamS2, sr.Hardmax))
+			return distErr{d, e}, err
+		})
+		d, e := de.Dist, de.Err
 		sr.Points[j.i] = DistancePoint{Delta: grid[j.i], Dist: d, Err: e,
 			OK: err == nil && !math.IsInf(e, 0) && !math.IsNaN(d) && !math.IsNaN(e) && d > 2*e && d > 0}
 	})
 	return series
 }
+
+// distErr is a minimizer distance and its error bound (a recorded unit).
+type distErr struct{ Dist, Err float64 }
 
 // HardmaxBias is the hardmax closed form beta - delta of the distance
 // figure's dashed line, in sigma, at separation Delta (sigma = 1).
@@ -295,7 +303,7 @@ func MapRegime(p MapPanel, delta, ls2 float64) claims.Regime {
 // panel's grid, always with the quick settings (smaller sample counts and
 // ladders, the same verdict semantics): C3 with the full settings would
 // dominate the run.
-func computeMaps(env claims.Env, cfg Config, out *Outcome) []HoldMap {
+func computeMaps(env claims.Env, cfg Config, e *engine, out *Outcome) []HoldMap {
 	env.Quick = true
 	deltas, ls2s := MapGrid(cfg.Quick)
 	var maps []HoldMap
@@ -315,7 +323,7 @@ func computeMaps(env claims.Env, cfg Config, out *Outcome) []HoldMap {
 		}
 		maps = append(maps, m)
 	}
-	res := claims.Run(env, jobs, cfg.Workers, nil)
+	res := e.runJobs("map", env, jobs, cfg.Workers, nil)
 	k := 0
 	for mi := range maps {
 		m := &maps[mi]
@@ -463,14 +471,16 @@ func computeQuant(cfg Config, s Suite) (*QuantData, error) {
 		return nil, err
 	}
 	q := &QuantData{Lambda: 1, Input: float64(mix.Dim()) * mix.Sigma * mix.Sigma}
-	inf, err := s.QuantInf(mix, q.Lambda)
+	inf, err := unit(s.eng, "quant-inf", 0, func() (numerics.Estimate, error) { return s.QuantInf(mix, q.Lambda) })
 	if err != nil {
 		return nil, fmt.Errorf("Q_inf: %w", err)
 	}
 	q.QInf, q.QInfErr = inf.Value, inf.Err
 	for k, L := range QuantLengths(cfg.Quick) {
 		n := quantSamples(L, mix.Dim(), cfg.Quick)
-		est, err := s.QuantMC(mix, q.Lambda, L, n, mix64(cfg.Seed, uint64(k)))
+		est, err := unit(s.eng, "quant-mc", k, func() (numerics.Estimate, error) {
+			return s.QuantMC(mix, q.Lambda, L, n, mix64(cfg.Seed, uint64(k)))
+		})
 		if err != nil {
 			return nil, fmt.Errorf("Q_L at L = %d: %w", L, err)
 		}

@@ -157,19 +157,17 @@ func CheckOrder(results []claims.Result) []string {
 // sequential) and merges the counterexamples of one check that shrink to
 // the same regime. The result is in task order and does not depend on
 // workers.
-func shrinkAll(env claims.Env, tasks []shrinkTask, workers int, quick bool) []Counterexample {
+func shrinkAll(env claims.Env, e *engine, tasks []shrinkTask, workers int, quick bool) []Counterexample {
 	budget, steps := shrinkBudget, boundarySteps
 	if quick {
 		budget, steps = shrinkBudgetQuick, boundaryStepsQuick
 	}
-	done := make([]Counterexample, len(tasks))
-	parallelFor(len(tasks), workers, func(i int) {
+	done := e.shrink(tasks, workers, func(i int) Counterexample {
 		t := tasks[i]
 		if t.kind == Simplified {
-			done[i] = simplify(env, t.claim, t.fail, budget)
-		} else {
-			done[i] = towardBoundary(env, t.claim, t.fail, steps)
+			return simplify(env, t.claim, t.fail, budget)
 		}
+		return towardBoundary(env, t.claim, t.fail, steps)
 	})
 	var merged []Counterexample
 	for _, c := range done {

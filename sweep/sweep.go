@@ -76,7 +76,9 @@ type Suite struct {
 	// (nil: claims.SampleIn).
 	SampleIn func(c claims.Claim, n int, seed uint64) []claims.Regime
 	// Slices and Thresholds measure the separation thresholds (nil:
-	// claims.ThresholdSlices and claims.MeasureThresholds).
+	// claims.ThresholdSlices and claims.MeasureThresholds). Thresholds
+	// must measure each slice on its own, returning one threshold per
+	// slice in order: a shard (ExecuteShard) passes it a subset.
 	Slices     func(c claims.Claim, quick bool) []claims.Regime
 	Thresholds func(env claims.Env, c claims.Claim, slices []claims.Regime, workers int, progress func(done, total int)) []claims.Threshold
 	// Summarize reduces a claim's in-hypothesis results to regime counts
@@ -86,6 +88,10 @@ type Suite struct {
 	// concurrent use; nil: time.Now). It never reaches an Outcome's
 	// content other than Outcome.Timings.
 	Now func() time.Time
+
+	// eng computes, records or replays the units of work (nil: compute
+	// them all; see ExecuteShard and Merge).
+	eng *engine
 }
 
 // DefaultSuite returns the real claims and numerics, with the given
@@ -262,7 +268,7 @@ func Execute(cfg Config, s Suite, progress io.Writer) *Outcome {
 	}
 	prog.phase(fmt.Sprintf("checking %d claim(s) on %d regime-claim pairs", len(out.Runs), len(jobs)))
 	t0 := s.now()
-	res := claims.Run(env, jobs, cfg.Workers, prog.update("checks"))
+	res := s.eng.runJobs("check", env, jobs, cfg.Workers, prog.update("checks"))
 	for i, rs := range res {
 		cr := &out.Runs[owner[i]]
 		for _, r := range rs {
@@ -291,7 +297,7 @@ func Execute(cfg Config, s Suite, progress io.Writer) *Outcome {
 			continue
 		}
 		prog.phase(fmt.Sprintf("thresholds of %s on %d slice(s)", cr.Claim.ID(), len(cr.Slices)))
-		cr.Thresholds = s.thresholds(env, cr.Claim, cr.Slices, cfg.Workers, prog.update("slices of "+cr.Claim.ID()))
+		cr.Thresholds = s.eng.thresholds(s, env, cr.Claim, cr.Slices, cfg.Workers, prog.update("slices of "+cr.Claim.ID()))
 	}
 	out.Timings = append(out.Timings, Timing{"thresholds", s.now().Sub(t0)})
 
@@ -300,7 +306,7 @@ func Execute(cfg Config, s Suite, progress io.Writer) *Outcome {
 	if len(tasks) > 0 {
 		prog.phase(fmt.Sprintf("shrinking %d counterexample(s)", len(tasks)))
 	}
-	out.Counterexamples = shrinkAll(env, tasks, cfg.Workers, cfg.Quick)
+	out.Counterexamples = shrinkAll(env, s.eng, tasks, cfg.Workers, cfg.Quick)
 	out.Timings = append(out.Timings, Timing{fmt.Sprintf("shrinking (%d counterexamples)", len(tasks)), s.now().Sub(t0)})
 
 	if cfg.Figures {

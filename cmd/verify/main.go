@@ -7,6 +7,8 @@
 //	verify [run] [flags]       check every claim and write the report (default)
 //	verify list [-short]       print each claim's ID, title and statement
 //	verify eval [-spec FILE]   evaluate one spec (JSON on stdin or in FILE)
+//	verify merge [flags] SHARD...
+//	                           join the shards of "run -shard i/n" into the report
 //	verify help                print the usage text
 //
 // The run subcommand (the default: no subcommand, or a first argument that
@@ -17,6 +19,12 @@
 // report.json and figures/*.svg); see runUsage for its flags. The same
 // flags and seed give byte-identical files, whatever the number of
 // workers; progress and wall times go to stderr.
+//
+// With -shard i/n, run computes only shard i of n of the work (the
+// claim-regime jobs, threshold slices, shrinking and figure cells, dealt
+// round-robin) and writes it as one JSON file; the merge subcommand joins
+// the n shard files into exactly the files the unsharded run writes. See
+// mergeUsage and package sweep (ExecuteShard, Merge).
 //
 // The eval subcommand reads one JSON object describing a mixture and a
 // layer and prints one JSON object with the evaluated quantities; see
@@ -89,6 +97,8 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, be backen
 		return cmdList(args[1:], stdout, stderr, defaultSuite(be))
 	case "eval":
 		return cmdEval(args[1:], stdin, stdout, stderr, be)
+	case "merge":
+		return cmdMerge(args[1:], stdout, stderr, defaultSuite(be))
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usageText)
 		return exitOK
@@ -96,7 +106,7 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, be backen
 	if strings.HasPrefix(args[0], "-") {
 		return cmdRun(args, stdout, stderr, defaultSuite(be))
 	}
-	fmt.Fprintf(stderr, "verify: unknown subcommand %q (want run, list, eval or help)\n", args[0])
+	fmt.Fprintf(stderr, "verify: unknown subcommand %q (want run, list, eval, merge or help)\n", args[0])
 	return exitUsage
 }
 
@@ -110,12 +120,15 @@ subcommands:
   list [-short]       print each claim's ID, title and statement
   eval [-spec FILE]   evaluate one JSON spec read from stdin (or FILE) and
                       print one JSON object on stdout
+  merge [flags] SHARD...
+                      join the shard files of "run -shard i/n" into the
+                      report the unsharded run writes
   help                print this text
 
 exit status: 0 success, 2 bad input (flags, arguments or spec),
 1 numerical or internal failure, a failed write, or a -check difference.
 
-` + runUsage + "\n" + evalUsage
+` + runUsage + "\n" + mergeUsage + "\n" + evalUsage
 
 // oneLine flattens a message to a single line, so that every diagnostic
 // is exactly one line on stderr.

@@ -58,6 +58,11 @@ flags:
                      gives it when its verdict is unchanged
   -figures           compute and draw the figures (default true;
                      -figures=false skips them)
+  -shard i/n         compute only shard i of n (1 <= i <= n) of the run and
+                     write it to -out as shard-i-of-n.json instead of the
+                     report; "verify merge" joins the n shards into the
+                     report the unsharded run writes (byte for byte). Not
+                     with -check or -write-expected (give them to merge)
 `
 
 // Limits on the run flags.
@@ -89,6 +94,9 @@ type runConfig struct {
 	check         string
 	writeExpected string
 	figures       bool
+	// shardIndex (1-based) and shardCount select one shard (-shard i/n);
+	// shardCount 0 runs everything.
+	shardIndex, shardCount int
 }
 
 // command returns the command line that reproduces the report's content:
@@ -143,6 +151,7 @@ func parseRunFlags(args []string, s sweep.Suite) (runConfig, error) {
 	fs.StringVar(&cfg.check, "check", "", "")
 	fs.StringVar(&cfg.writeExpected, "write-expected", "", "")
 	fs.BoolVar(&cfg.figures, "figures", true, "")
+	shard := fs.String("shard", "", "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, errHelp
@@ -169,6 +178,16 @@ func parseRunFlags(args []string, s sweep.Suite) (runConfig, error) {
 		return cfg, fmt.Errorf("-workers: want N >= 1, or 0 for GOMAXPROCS (at most %d), got %d", maxWorkers, cfg.workers)
 	case cfg.out == "":
 		return cfg, errors.New("-out: the output directory must not be empty")
+	}
+	if set["shard"] {
+		i, n, err := sweep.ParseShardSpec(*shard)
+		if err != nil {
+			return cfg, fmt.Errorf("-shard: %w", err)
+		}
+		cfg.shardIndex, cfg.shardCount = i, n
+		if cfg.check != "" || cfg.writeExpected != "" {
+			return cfg, errors.New("-shard: -check and -write-expected apply to the whole run: give them to verify merge")
+		}
 	}
 	ids, err := selectClaims(*claimList, set["claims"], s.Claims)
 	if err != nil {
@@ -252,11 +271,22 @@ func cmdRun(args []string, stdout, stderr io.Writer, s sweep.Suite) int {
 
 	sc := sweep.Config{Seed: cfg.seed, InHyp: cfg.regimes, Outside: cfg.outside, ClaimIDs: cfg.claimIDs,
 		Quick: cfg.quick, Workers: cfg.workers, Figures: cfg.figures, Catalog: catalog}
+	if cfg.shardCount > 0 {
+		return writeShard(cfg, sc, s, stdout, stderr)
+	}
 	o := sweep.Execute(sc, s, stderr)
-	doc, err := report.Render(o, report.Meta{SuiteVersion: suiteVersion, GoVersion: runtime.Version(),
-		Command: cfg.command(len(s.Claims)), CatalogPath: cfg.catalog})
+	meta := report.Meta{SuiteVersion: suiteVersion, GoVersion: runtime.Version(),
+		Command: cfg.command(len(s.Claims)), CatalogPath: cfg.catalog}
+	return finishRun("verify run", cfg, len(s.Claims), o, meta, expected, stdout, stderr)
+}
+
+// finishRun renders and writes the report of o, prints the summary, and
+// applies -write-expected and -check; name prefixes its diagnostics. It
+// returns the exit code.
+func finishRun(name string, cfg runConfig, allClaims int, o *sweep.Outcome, meta report.Meta, expected []claims.Expected, stdout, stderr io.Writer) int {
+	doc, err := report.Render(o, meta)
 	if err != nil {
-		fmt.Fprintf(stderr, "verify run: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
 		return exitFailure
 	}
 	if lint := report.Lint(doc.Markdown); len(lint) > 0 {
@@ -264,7 +294,7 @@ func cmdRun(args []string, stdout, stderr io.Writer, s sweep.Suite) int {
 	}
 	changed, err := report.Write(cfg.out, doc)
 	if err != nil {
-		fmt.Fprintf(stderr, "verify run: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
 		return exitFailure
 	}
 	for _, t := range o.Timings {
@@ -276,25 +306,25 @@ func cmdRun(args []string, stdout, stderr io.Writer, s sweep.Suite) int {
 
 	named := o.NamedResults()
 	if cfg.writeExpected != "" {
-		b, dups, err := expectedTable(cfg, len(s.Claims), named)
+		b, dups, err := expectedTable(cfg, allClaims, named)
 		for _, d := range dups {
-			fmt.Fprintf(stderr, "verify run: -write-expected: %s\n", d)
+			fmt.Fprintf(stderr, "%s: -write-expected: %s\n", name, d)
 		}
 		if err == nil {
 			err = os.WriteFile(cfg.writeExpected, b, 0o644)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "verify run: -write-expected: %s\n", oneLine(err.Error()))
+			fmt.Fprintf(stderr, "%s: -write-expected: %s\n", name, oneLine(err.Error()))
 			return exitFailure
 		}
 	}
 	if cfg.check != "" {
 		diffs := claims.CompareExpected(named, selectedExpected(expected, cfg.claimIDs))
 		for _, d := range diffs {
-			fmt.Fprintf(stderr, "verify run: -check: %s\n", oneLine(d))
+			fmt.Fprintf(stderr, "%s: -check: %s\n", name, oneLine(d))
 		}
 		if len(diffs) > 0 {
-			fmt.Fprintf(stderr, "verify run: -check: %d difference(s) with %s\n", len(diffs), cfg.check)
+			fmt.Fprintf(stderr, "%s: -check: %d difference(s) with %s\n", name, len(diffs), cfg.check)
 			return exitFailure
 		}
 	}

@@ -203,7 +203,7 @@ func TestParseRunFlagsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.seed != 1 || cfg.regimes != defaultRegimes || cfg.outside != defaultOutside || cfg.quick || cfg.out != "reports" ||
-		cfg.workers != 0 || cfg.catalog != defaultCatalog || !cfg.figures || len(cfg.claimIDs) != len(claims.All()) {
+		cfg.workers != 0 || cfg.catalog != defaultCatalog || !cfg.figures || len(cfg.claimIDs) != len(s.Claims) || cfg.shardCount != 0 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	cfg, _ = parseRunFlags([]string{"-quick"}, s)
