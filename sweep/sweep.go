@@ -227,6 +227,17 @@ func (o *Outcome) NamedResults() []claims.Result {
 	return out
 }
 
+// AllResults returns every result of the run, on the named regimes and on
+// the seeded random ones (named "<ID>-in-<i>" and "<ID>-out-<i>"), in run
+// order: what -check compares with the expected table.
+func (o *Outcome) AllResults() []claims.Result {
+	var out []claims.Result
+	for _, cr := range o.Runs {
+		out = append(out, cr.Results...)
+	}
+	return out
+}
+
 // Execute runs the checks, the threshold measurements and the shrinking,
 // and computes the figure data. Progress lines (phases and counts) go to
 // progress when it is not nil.

@@ -304,7 +304,10 @@ func finishRun(name string, cfg runConfig, allClaims int, o *sweep.Outcome, meta
 	fmt.Fprint(stdout, report.Summary(o))
 	fmt.Fprintf(stdout, "report: %s\n", strings.TrimSuffix(cfg.out, "/")+"/REPORT.md")
 
-	named := o.NamedResults()
+	// every result of the run (named and seeded random regimes alike) is
+	// compared and written: the random regimes are reproducible from the
+	// seed, and a verdict that changes anywhere is a difference
+	named := o.AllResults()
 	if cfg.writeExpected != "" {
 		b, dups, err := expectedTable(cfg, allClaims, named)
 		for _, d := range dups {
