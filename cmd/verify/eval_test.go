@@ -64,6 +64,32 @@ func (r *recorder) backend(ev theory.Eval, q numerics.Estimate) backend {
 	}
 }
 
+// protoClassification returns the misclassification and Bayes error
+// fields of the answer to protoBase with the given variant: closed forms
+// of package theory (the fake back ends replace only the risk).
+func protoClassification(t *testing.T, variant string) string {
+	t.Helper()
+	mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := theory.ParseVariant(variant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	miss, err := theory.Misclassification(mix, theory.Prototype{Variant: v, Lambda: 1}, [][]float64{{2.5, 0.1}, {0.2, 2.9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bayes, err := theory.BayesError(mix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := json.Marshal(miss)
+	b, _ := json.Marshal(bayes)
+	return fmt.Sprintf(`"misclassification":%s,"bayes_error":%s`, m, b)
+}
+
 func goodEval() theory.Eval {
 	return theory.Eval{Risk: 1.5, RiskErr: 1e-15, Grad: [][]float64{{1, 2}, {3, 4}}, GradErr: 0}
 }
@@ -75,7 +101,7 @@ func TestEvalPrototypeWiring(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("%s: code %d, stderr %q", variant, code, stderr)
 		}
-		want := `{"layer":"prototype","variant":"` + variant + `","risk":1.5,"risk_err":1e-15,"grad":[[1,2],[3,4]],"grad_err":0}` + "\n"
+		want := `{"layer":"prototype","variant":"` + variant + `","risk":1.5,"risk_err":1e-15,"grad":[[1,2],[3,4]],"grad_err":0,` + protoClassification(t, variant) + "}\n"
 		if stdout != want {
 			t.Errorf("%s: stdout = %q, want %q", variant, stdout, want)
 		}
@@ -352,7 +378,7 @@ func grad(t *testing.T, m map[string]any) [][]float64 {
 
 func checkProtoKeys(t *testing.T, m map[string]any) {
 	t.Helper()
-	if diff := cmp.Diff([]string{"grad", "grad_err", "layer", "risk", "risk_err", "variant"}, keys(m)); diff != "" {
+	if diff := cmp.Diff([]string{"bayes_error", "grad", "grad_err", "layer", "misclassification", "risk", "risk_err", "variant"}, keys(m)); diff != "" {
 		t.Errorf("output fields (-want +got):\n%s", diff)
 	}
 }
@@ -560,7 +586,7 @@ func TestEvalBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	pretty := string(prettyBytes)
-	ans := `{"layer":"prototype","variant":"dot","risk":1.5,"risk_err":1e-15,"grad":[[1,2],[3,4]],"grad_err":0}` + "\n"
+	ans := `{"layer":"prototype","variant":"dot","risk":1.5,"risk_err":1e-15,"grad":[[1,2],[3,4]],"grad_err":0,` + protoClassification(t, "dot") + "}\n"
 	failing := backend{newRisk: func(theory.Mixture, theory.Prototype) (theory.Objective, error) {
 		return fakeObjective{ev: goodEval(), err: errors.New("no convergence")}, nil
 	}}
