@@ -399,7 +399,9 @@ func TestValidateGoSpecs(t *testing.T) {
 		{"three components", mod(good(), func(s *evalspec.Spec) {
 			s.Weights, s.Centroids, s.Heads = []float64{0.2, 0.3, 0.5}, [][]float64{{3, 0}, {0, 3}, {1, 1}}, [][]float64{{3, 0}, {0, 3}, {1, 1}}
 		}), ""},
-		{"one component", mod(good(), func(s *evalspec.Spec) { s.Weights, s.Centroids, s.Heads = []float64{1}, [][]float64{{3, 0}}, [][]float64{{3, 0}} }), `field "weights"`},
+		{"one component", mod(good(), func(s *evalspec.Spec) {
+			s.Weights, s.Centroids, s.Heads = []float64{1}, [][]float64{{3, 0}}, [][]float64{{3, 0}}
+		}), `field "weights"`},
 		{"samples absent when L = 0", mod(mc(), func(s *evalspec.Spec) { s.L, s.Samples, s.Seed = ptr(0), 0, nil }), ""},
 		{"seed with L = 0", mod(mc(), func(s *evalspec.Spec) { s.L, s.Samples = ptr(0), 0 }), `field "seed"`},
 		{"samples absent when L > 0", mod(mc(), func(s *evalspec.Spec) { s.Samples = 0 }), `field "samples"`},
