@@ -125,8 +125,8 @@ func (C7) Ranges() Ranges {
 	return Ranges{
 		DMin: 2, DMax: 6, SepMin: 2, SepMax: 10, LamS2Min: 0.3, LamS2Max: 10,
 		Pi1Min: 0.1, Pi1Max: 0.5, SigmaMin: 0.5, SigmaMax: 2,
-		Geometries: []Geometry{Simplex, RandomK, ClosePair},
-		Variants:   []string{"distance", "hardmax"},
+		Geometries:   []Geometry{Simplex, RandomK, ClosePair},
+		Variants:     []string{"distance", "hardmax"},
 		NormRatioMin: 0.1, NormRatioMax: 1,
 		Ks: []int{3, 4, 5},
 	}
@@ -533,12 +533,12 @@ func maxHeadDist(a, b [][]float64, sigma float64, idx []int) float64 {
 	return m / sigma
 }
 
-// Check runs C7's checks on r.
+// Check runs C7's checks on r. It returns no results for a regime with
+// fewer than three components (C7 does not apply to the two-component
+// regimes of the catalog).
 func (c C7) Check(env Env, r Regime) []Result {
 	if r.K < 3 {
-		res := inconclusive(c.ID(), "C7.heads-at-centroids", r, "C7 needs a regime with k >= 3 components, got k = %d", r.K)
-		res.Role, res.Kind = RoleClaim, KindStatistical
-		return []Result{res}
+		return nil // not applicable to the two-component regimes
 	}
 	run, err := c.run(env, r)
 	if err != nil {
