@@ -84,14 +84,19 @@ Delta sigma; standard normal centroids scaled so that the smallest pairwise
 distance is Delta sigma; the simplex with one pair moved toward its
 midpoint to the distance rho Delta sigma (the close pair). Weights: pi_1
 for component 1, the rest shared equally. theta^ is the attention
-minimizer found from the true centroids theta* by the preconditioned
-descent mu_h <- mu_h - g_h / (2 m_h) (g the gradient, m_h the head's
-attention mass, or its weight for the softmax layer), which for the
-hardmax layer is population k-means itself (Lloyd's iteration); theta_km
-is Lloyd's fixed point from theta*. With three heads the risk and
-gradient are deterministic planar quadratures (bounds for hardmax,
-estimates for the softmax layer); with four or five heads they are
-randomized quasi-Monte Carlo estimates (statistical, level 0.99).
+minimizer found from next to the true centroids theta* (each head moved
+sigma/4 in a random direction) by the preconditioned descent
+mu_h <- mu_h - g_h / (2 m_h) (g the gradient, m_h the head's attention
+mass), which for the hardmax layer is population k-means itself (Lloyd's
+iteration); the descent stops when its step is below its own statistical
+error, or when a head goes further from its centroid than half the
+smallest centroid distance and 2 sigma (no minimizer reached: the claim
+check then fails). theta_km is Lloyd's fixed point from theta*. The
+descent's steps use randomized quasi-Monte Carlo (statistical); the final
+evaluation at theta^ uses, with three heads, the deterministic planar
+quadratures (bounds for hardmax, estimates for the softmax layer), so
+the location error is estimated; with four or five heads it stays
+randomized (statistical, level 0.99).
 
 **Hypotheses.** 3 <= K <= 5; every pairwise centroid distance at least
 4 sigma for hardmax and 6 sigma for distance (measured: C1's 4 sigma is
@@ -100,17 +105,17 @@ weights, see the map); variant distance or hardmax; lambda sigma^2 >= 1
 for distance; every weight at least 0.1.
 
 **Checks.**
-- ` + "`C7.heads-at-centroids`" + ` (role claim): max_h ||mu^_h - mu*_h|| / sigma
+- heads-at-centroids (claim): max_h ||mu^_h - mu*_h|| / sigma
   <= 1/2. Margin 1/2 minus that distance; error: the distance from the
   final iterate to the critical point, estimated as twice
   ||g_h|| / (2 pi_h) stacked (with g_h widened by its error figure),
   plus the iteration's last step.
 
-**Map (role map).**
-- ` + "`C7.kmeans-at-centroids`" + ` (distance): the same for theta_km.
-- ` + "`C7.vs-kmeans`" + ` (distance): margin 1/2 - ||theta^ - theta_km|| / sigma
+**Map.**
+- kmeans-at-centroids (distance): the same for theta_km.
+- vs-kmeans (distance): margin 1/2 - ||theta^ - theta_km|| / sigma
   (max over heads).
-- ` + "`C7.close-pair`" + ` (close pair): margin 1/2 - max over the pair's two
+- close-pair (close pair): margin 1/2 - max over the pair's two
   heads of ||mu^_h - mu*_h|| / sigma, with the pair's head distance and
   centroid distance. When the pair is closer than about 2 sigma the two
   heads no longer sit on their centroids: they split the merged cloud
