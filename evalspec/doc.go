@@ -37,7 +37,8 @@ package evalspec
 // help texts.
 const Usage = `eval spec: one JSON object with the fields
   layer      "prototype" or "identity"                          (required)
-  d          integer token dimension, 1 <= d <= 1e7             (required)
+  d          integer token dimension, 1 <= d <= 1e7             (required);
+             d <= 1e6 when K >= 3
   sigma      noise standard deviation, 1e-150 <= sigma <= 1e150 (required)
   weights    K mixing weights, each > 0, summing to 1 within 1e-12 (required);
              2 <= K <= 8 for "prototype", K = 2 for "identity"

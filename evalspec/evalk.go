@@ -277,7 +277,10 @@ func bayesErrorK(mix theory.Mixture) (val, errFig float64, statistical bool, err
 		}
 		return m.Value, m.SE, true, nil
 	}
-	v, se := bayesMC(mix, bayesSamples, bayesSeed)
+	v, se, ok := bayesMC(mix, bayesSamples, bayesSeed)
+	if !ok {
+		return 0, 0, false, numericalf("Bayes error: centroid distances over sigma overflow")
+	}
 	return v, se, true, nil
 }
 
@@ -290,8 +293,10 @@ func bayesErrorK(mix theory.Mixture) (val, errFig float64, statistical bool, err
 // sigma^2; the noise orthogonal to the span cancels). It returns
 // sum_j pi_j (misses_j / n) and the standard error sqrt(sum_j pi_j^2
 // v_j / n), where v_j = p_j (1 - p_j) floored at 1/n, so that a component
-// with no observed miss does not claim zero uncertainty.
-func bayesMC(mix theory.Mixture, n int, seed uint64) (val, se float64) {
+// with no observed miss does not claim zero uncertainty. ok is false when
+// the scaled centroid coordinates are not finite (distances over sigma
+// beyond the float64 range).
+func bayesMC(mix theory.Mixture, n int, seed uint64) (val, se float64, ok bool) {
 	K, d := mix.K(), mix.Dim()
 	var q [][]float64
 	diffs := make([][]float64, K)
@@ -329,6 +334,9 @@ func bayesMC(mix theory.Mixture, n int, seed uint64) (val, se float64) {
 			a[k][j] = theory.Inner(qj, diffs[k])
 		}
 		off[k] = -theory.Inner(a[k], a[k])/2 + math.Log(mix.Weights[k])
+		if math.IsNaN(off[k]) || math.IsInf(off[k], 0) || scale > 1e150 {
+			return 0, 0, false
+		}
 	}
 	rng := rand.New(rand.NewPCG(seed, uint64(K)))
 	z := make([]float64, m)
@@ -353,5 +361,5 @@ func bayesMC(mix theory.Mixture, n int, seed uint64) (val, se float64) {
 		val += mix.Weights[j] * p
 		v2 += mix.Weights[j] * mix.Weights[j] * math.Max(p*(1-p), 1/float64(n)) / float64(n)
 	}
-	return val, math.Sqrt(v2)
+	return val, math.Sqrt(v2), true
 }

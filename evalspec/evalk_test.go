@@ -168,7 +168,10 @@ func TestBayesMC(t *testing.T) {
 		mix   theory.Mixture
 		exact float64
 	}{{"equal weights K=3", mix3, exact.Value}, {"unequal weights K=2", mix2, exact2}} {
-		v, se := bayesMC(tc.mix, bayesSamples, bayesSeed)
+		v, se, ok := bayesMC(tc.mix, bayesSamples, bayesSeed)
+		if !ok {
+			t.Fatalf("%s: not finite", tc.name)
+		}
 		// 4.5 standard errors: a Monte Carlo miss that large has
 		// probability below 1e-5; the reference is exact to 1e-13.
 		if math.Abs(v-tc.exact) > 4.5*se {
@@ -177,7 +180,7 @@ func TestBayesMC(t *testing.T) {
 	}
 	// The planted rule (nearest centroid) differs from the Bayes error by
 	// far more than the resolution, so the comparison above can fail.
-	_, se := bayesMC(mix2, bayesSamples, bayesSeed)
+	_, se, _ := bayesMC(mix2, bayesSamples, bayesSeed)
 	if math.Abs(nearest2-exact2) < 10*se {
 		t.Fatalf("planted difference %v not resolved (se %v)", nearest2-exact2, se)
 	}
@@ -201,6 +204,11 @@ func TestEvaluateKRejectsBadCounts(t *testing.T) {
 		{"3 weights, 2 centroids", "centroids", kSpec("hardmax", []float64{third, third, third}, simplex3[:2], simplex3)},
 		{"3 weights, 4 heads", "heads", kSpec("dot", []float64{third, third, third}, simplex3, append(slices.Clone(simplex3), []float64{0, 0}))},
 		{"3 weights, 2 heads", "heads", kSpec("distance", []float64{third, third, third}, simplex3, simplex3[:2])},
+		{"K=3, d above MaxDimK", "d", func() Spec {
+			s := kSpec("hardmax", []float64{third, third, third}, simplex3, simplex3)
+			s.D = MaxDimK + 1
+			return s
+		}()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -210,5 +218,16 @@ func TestEvaluateKRejectsBadCounts(t *testing.T) {
 				t.Errorf("error %v, want a field error on %q", err, tc.field)
 			}
 		})
+	}
+}
+
+// TestEvaluateKOverflow: centroid distances over sigma beyond the float64
+// range give a numerical failure, not a number.
+func TestEvaluateKOverflow(t *testing.T) {
+	s := kSpec("hardmax", []float64{0.2, 0.3, 0.5}, [][]float64{{1e150, 0}, {-1e150, 0}, {0, 1e150}}, simplex3)
+	s.Sigma = 1e-150
+	_, err := Evaluate(s, Backend{})
+	if _, ok := err.(*NumericalError); !ok {
+		t.Errorf("error %v (%T), want a numerical failure", err, err)
 	}
 }

@@ -34,6 +34,10 @@ const (
 	// (statistical; see PrototypeKResult).
 	MinComponents = 2
 	MaxComponents = 8
+	// MaxDimK is the largest token dimension d of a prototype spec with
+	// K >= 3 components (10^6): the randomized evaluation costs
+	// O(K^2 d (K + 32)) vector work, about 3 s at K = 8 and d = 10^6.
+	MaxDimK = 1_000_000
 	// IdentityComponents is the number of components of an identity spec:
 	// the numerics of the identity layer implement K = 2 only.
 	IdentityComponents = 2
@@ -277,6 +281,9 @@ func validate(s *Spec, has presence) error {
 
 	if err := need(fCentroids, "one vector of length d per component"); err != nil {
 		return err
+	}
+	if k > 2 && s.D > MaxDimK {
+		return errf("d", "must be at most %d with %d components (the cost of the K > 2 evaluation grows as K^3 d), got %d", MaxDimK, k, s.D)
 	}
 	if err := checkMatrix("centroids", "one per component", s.Centroids, k, s.D); err != nil {
 		return err

@@ -791,3 +791,58 @@ func checkFinite(t *testing.T, v any) {
 		}
 	}
 }
+
+// TestEvalK: specs with K > 2 components are answered with the field set
+// of their evaluation path (exit 0), and bad counts exit 2 naming the
+// field.
+func TestEvalK(t *testing.T) {
+	cases := []struct {
+		name, in string
+		code     int
+		want     []string // substrings of stdout (exit 0) or stderr
+	}{
+		{"fixture hardmax K=3", readFixture(t, "eval_k3.json"), exitOK,
+			[]string{`"kind":"certified"`, `"risk_err":`, `"misclassification_err":`, `"bayes_error_err":`}},
+		{"fixture distance K=3 unequal weights", readFixture(t, "eval_k3_distance.json"), exitOK,
+			[]string{`"kind":"estimated"`, `"risk_err":`, `"bayes_error_se":`, `"level":0.99`}},
+		{"hardmax K=4", `{"layer":"prototype","variant":"hardmax","d":3,"sigma":1,"weights":[0.25,0.25,0.25,0.25],"centroids":[[3,0,0],[0,3,0],[0,0,3],[-2,-2,-2]],"heads":[[3,0,0],[0,3,0],[0,0,3],[-2,-2,-2]]}`, exitOK,
+			[]string{`"kind":"statistical"`, `"risk_se":`, `"grad_se":`, `"t_quantile":`}},
+		{"K=1", `{"layer":"prototype","variant":"hardmax","d":1,"sigma":1,"weights":[1],"centroids":[[0]],"heads":[[0]]}`, exitUsage,
+			[]string{`field "weights": must have 2 to 8 entries`}},
+		{"K=9", `{"layer":"prototype","variant":"hardmax","d":1,"sigma":1,"weights":[0.125,0.125,0.125,0.125,0.125,0.125,0.125,0.0625,0.0625],"centroids":[[0],[1],[2],[3],[4],[5],[6],[7],[8]],"heads":[[0],[1],[2],[3],[4],[5],[6],[7],[8]]}`, exitUsage,
+			[]string{`field "weights": must have 2 to 8 entries`}},
+		{"3 weights, 2 centroids", `{"layer":"prototype","variant":"hardmax","d":1,"sigma":1,"weights":[0.2,0.3,0.5],"centroids":[[0],[1]],"heads":[[0],[1],[2]]}`, exitUsage,
+			[]string{`field "centroids": must have exactly 3 vectors`}},
+		{"3 weights, 2 heads", `{"layer":"prototype","variant":"hardmax","d":1,"sigma":1,"weights":[0.2,0.3,0.5],"centroids":[[0],[1],[2]],"heads":[[0],[1]]}`, exitUsage,
+			[]string{`field "heads": must have exactly 3 vectors`}},
+		{"identity K=3", `{"layer":"identity","d":1,"sigma":1,"weights":[0.2,0.3,0.5],"centroids":[[0],[1],[2]],"lambda":1,"L":0}`, exitUsage,
+			[]string{`field "weights": must have exactly 2 entries for layer "identity"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runEval(defaultBackend(), tc.in)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d (stdout %q, stderr %q)", code, tc.code, stdout, stderr)
+			}
+			got := stdout
+			if tc.code != exitOK {
+				got = stderr
+				assertOneLine(t, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("output %q lacks %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+func readFixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "fixtures", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
