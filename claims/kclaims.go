@@ -64,6 +64,21 @@ const c7Tol = 0.5
 // Hessian by less than 20% at separation 4).
 const c7LocSafety = 2
 
+// c7MinMass is the mass check's tolerance: with the heads at the true
+// centroids theta*, each head's attention mass is at least a quarter of
+// its component's weight. Derivation (docs/MODEL.md §7), written for any
+// heads within sigma/2 of their centroids (at theta* the distance is 0,
+// which only helps): with every head within sigma/2 of its centroid and
+// every pair of centroids at least 4 sigma apart, the bisector between
+// heads h and j is at least (4 - 1)/2 - 1/2 = 1 sigma from centroid h, so
+// a token of component h leaves head h's cell with probability at most
+// (K - 1) Phi(-1) <= 4 x 0.159 = 0.63 for K <= 5, and head h keeps at
+// least 0.37 of its weight (inflow only adds); at 6 sigma (distance) the
+// bound is 4 Phi(-2) = 0.09, and the softmax weight lost inside the cell
+// is of the same order at lambda sigma^2 >= 1. A head without its own
+// component (the dropped-component bug) has a mass near 0.
+const c7MinMass = 0.25
+
 // c7Level is the confidence level of C7's statistical checks.
 const c7Level = 0.99
 
@@ -111,6 +126,11 @@ distance; every weight at least 0.1.
   final iterate to the critical point, estimated as twice
   ||g_h|| / (2 pi_h) stacked (with g_h widened by its error figure),
   plus the iteration's last step.
+- mass (claim, statistical): with the heads at the true centroids, each
+  head's attention mass is at least a quarter of its component's weight
+  (heads within sigma/2 of centroids 4 sigma apart leave each component
+  at most 4 Phi(-1) = 0.63 of its tokens to other heads). Margin: the smallest mass over its
+  weight minus 1/4; error: its confidence half-width.
 
 **Map.**
 - kmeans-at-centroids (distance): the same for theta_km.
@@ -241,6 +261,9 @@ type kRun struct {
 	iters int
 	// escaped reports that the descent left a component (see descent).
 	escaped bool
+	// mass[h] is head h's attention mass with the heads at the centroids
+	// theta* and massErr[h] t times its standard error (randomized rule).
+	mass, massErr []float64
 }
 
 // kEval is one evaluation: the gradient, the error figure of each head's
@@ -458,6 +481,24 @@ func (e *c7Evaluator) descend(start [][]float64, maxIter int) (descent, error) {
 	return out, nil
 }
 
+// masses returns the attention mass of each head at heads (randomized
+// rule) and t times its standard error.
+func (e *c7Evaluator) masses(heads [][]float64) (m, mErr []float64, err error) {
+	r, err := e.riskAt(heads)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev, err := r.Eval(heads)
+	if err != nil {
+		return nil, nil, err
+	}
+	mErr = make([]float64, len(ev.MassSE))
+	for h, se := range ev.MassSE {
+		mErr[h] = ev.TQuantile * se
+	}
+	return ev.Mass, mErr, nil
+}
+
 // c7Start returns the descent's start: each centroid moved by
 // c7StartOffset sigma in a direction drawn from seed.
 func c7Start(mix theory.Mixture, seed uint64) [][]float64 {
@@ -514,6 +555,9 @@ func (c C7) run(env Env, r Regime) (kRun, error) {
 	maxIter := 40
 	if env.Quick {
 		maxIter = 15
+	}
+	if out.mass, out.massErr, err = e.masses(mix.Centroids); err != nil {
+		return kRun{}, fmt.Errorf("attention masses: %w", err)
 	}
 	ds, err := e.descend(c7Start(mix, r.Seed), maxIter)
 	if err != nil {
@@ -609,6 +653,18 @@ func (c C7) Check(env Env, r Regime) []Result {
 		main.Note = "the descent from next to the centroids left a component (a head went further from its centroid than half the smallest centroid distance and than 2 sigma): no minimizer next to the centroids was reached"
 	}
 	add(main, RoleClaim)
+	if run.mass != nil {
+		worst, werr, wh := math.Inf(1), 0.0, 0
+		for h, m := range run.mass {
+			if q := m / run.mix.Weights[h]; q < worst {
+				worst, werr, wh = q, run.massErr[h]/run.mix.Weights[h], h
+			}
+		}
+		mres := result(c.ID(), "C7.mass", r, worst-c7MinMass, werr, "fraction of the weight",
+			Quantity{Name: fmt.Sprintf("smallest attention mass over its weight (head %d)", wh+1), Value: worst, Err: werr})
+		add(mres, RoleClaim)
+		out[len(out)-1].Kind, out[len(out)-1].Level = KindStatistical, c7Level
+	}
 	if run.km != nil {
 		kd := maxHeadDist(run.km, run.mix.Centroids, sg, nil)
 		add(result(c.ID(), "C7.kmeans-at-centroids", r, c7Tol-kd, run.kmLoc/sg, "sigma",

@@ -155,7 +155,7 @@ func TestC7Holds(t *testing.T) {
 }
 
 // TestC7Planted: a flipped gradient sign on one head and a component left
-// out of the evaluated mixture both make the claim check FAIL inside the
+// out of the evaluated mixture both make a claim check FAIL inside the
 // hypotheses.
 func TestC7Planted(t *testing.T) {
 	rs := c7Fixed()
@@ -165,8 +165,15 @@ func TestC7Planted(t *testing.T) {
 	for _, r := range rs {
 		for _, p := range []c7Plant{{flipHead: 2}, {dropComponent: 3}} {
 			res := C7{plant: p}.Check(Env{Quick: true}, r)
-			if res[0].Check != "C7.heads-at-centroids" || res[0].Verdict != Fails {
-				t.Errorf("%v: planted %+v: %s %v margin %.3g err %.3g %s", r, p, res[0].Check, res[0].Verdict, res[0].Margin, res[0].Err, res[0].Note)
+			caught := false
+			for _, x := range res {
+				caught = caught || x.Role == RoleClaim && x.Verdict == Fails
+			}
+			if !caught {
+				for _, x := range res {
+					t.Logf("%s %v margin %.3g err %.3g %s", x.Check, x.Verdict, x.Margin, x.Err, x.Note)
+				}
+				t.Errorf("%v: planted %+v not caught", r, p)
 			}
 		}
 	}
