@@ -21,8 +21,13 @@ func TestRegimeKJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"d":3,"sigma":1,"pi1":0.5,"geometry":"orthogonal","separation":5,"variant":"hardmax","lambda_sigma2":0,"seed":1}`; string(b) != want {
+	want := `{"d":3,"sigma":1,"pi1":0.5,"geometry":"orthogonal","separation":5,"variant":"hardmax","lambda_sigma2":0,"seed":1}`
+	if string(b) != want {
 		t.Errorf("K = 0 regime JSON %s, want %s", b, want)
+	}
+	r2.K = 2
+	if b, err = json.Marshal(r2); err != nil || string(b) != want {
+		t.Errorf("K = 2 regime JSON %s (%v), want %s", b, err, want)
 	}
 	rk := Regime{K: 4, D: 3, Sigma: 1, Pi1: 0.3, Geometry: ClosePair, NormRatio: 0.5, Separation: 6, Variant: "distance", LambdaSigma2: 2, Seed: 9}
 	b, err = json.Marshal(rk)

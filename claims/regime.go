@@ -1,6 +1,7 @@
 package claims
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -465,4 +466,15 @@ func (r Regime) mixtureK() (theory.Mixture, error) {
 		cents[k] = c
 	}
 	return theory.NewMixture(r.WeightsK(), cents, r.Sigma)
+}
+
+// MarshalJSON writes the regime with K = 2 written as K = 0 (the field
+// omitted), so that a two-component regime encodes the same whichever of
+// the two it carries.
+func (r Regime) MarshalJSON() ([]byte, error) {
+	type plain Regime // without this method
+	if r.K == 2 {
+		r.K = 0
+	}
+	return json.Marshal(plain(r))
 }
