@@ -59,9 +59,10 @@ const c7Tol = 0.5
 // c7LocSafety multiplies the location estimate ||g_h|| / (2 pi_h) of the
 // distance from the final iterate to the critical point: the Hessian of
 // the risk at a well-separated minimizer is about 2 pi_h I per head
-// (exactly so for hardmax without boundary mass), and the factor 2 covers
-// the boundary and softmax terms that lower it (measured to change the
-// Hessian by less than 20% at separation 4).
+// (exactly 2 P(cell h) I for hardmax without boundary mass), and the
+// factor 2 is an allowance (not measured) for the boundary and softmax
+// terms that lower it; the mass check bounds the masses below by
+// pi_h / 4 at the centroids.
 const c7LocSafety = 2
 
 // c7MinMass is the mass check's tolerance: with the heads at the true
