@@ -1,6 +1,7 @@
 package claims
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -24,6 +25,18 @@ const (
 	Angle Geometry = "angle"
 	// Unequal: orthogonal centroids with ||mu*_2|| = NormRatio ||mu*_1||.
 	Unequal Geometry = "unequal"
+	// Simplex (K >= 3): the centroids are the vertices of a regular
+	// simplex with every pairwise distance Separation sigma.
+	Simplex Geometry = "simplex"
+	// RandomK (K >= 3): standard normal centroids in K - 1 dimensions
+	// (drawn from Seed, redrawn until the smallest pairwise distance is at
+	// least a quarter of the largest), scaled so that the smallest
+	// pairwise distance is Separation sigma.
+	RandomK Geometry = "random"
+	// ClosePair (K >= 3): the regular simplex of Simplex with centroids 1
+	// and 2 moved symmetrically toward their midpoint, to the distance
+	// NormRatio Separation sigma (0 < NormRatio <= 1).
+	ClosePair Geometry = "close-pair"
 )
 
 // Regime is one data model, layer and seed on which a claim is checked.
@@ -54,6 +67,14 @@ type Regime struct {
 	LambdaSigma2 float64 `json:"lambda_sigma2"`
 	// Seed fixes the embedding plane and any sampling inside a check.
 	Seed uint64 `json:"seed"`
+	// K is the number of components: 0 (or 2) for the two-component
+	// regimes of C0 to C6, 3 to 8 for the geometries Simplex, RandomK
+	// and ClosePair, whose d must be >= K - 1. With K >= 3, Pi1 is the
+	// weight of component 1 and the others share 1 - Pi1 equally;
+	// Separation is the smallest pairwise centroid distance in units of
+	// sigma. Omitted from JSON when 0, so two-component regimes encode
+	// as before.
+	K int `json:"k,omitempty"`
 }
 
 // Validate reports the first field out of its domain.
@@ -67,6 +88,9 @@ func (r Regime) Validate() error {
 		return fmt.Errorf("regime: pi1 must be in (0, 1), got %v", r.Pi1)
 	case !(r.Separation > 0) || math.IsInf(r.Separation, 0):
 		return fmt.Errorf("regime: separation must be finite and > 0, got %v", r.Separation)
+	}
+	if r.K != 0 && r.K != 2 {
+		return r.validateK()
 	}
 	switch r.Geometry {
 	case Orthogonal, Unequal:
@@ -84,6 +108,8 @@ func (r Regime) Validate() error {
 		if !(r.Angle > 0 && r.Angle <= math.Pi) {
 			return fmt.Errorf("regime: angle must be in (0, pi], got %v", r.Angle)
 		}
+	case Simplex, RandomK, ClosePair:
+		return fmt.Errorf("regime: geometry %q needs k >= 3, got %d", r.Geometry, r.K)
 	default:
 		return fmt.Errorf("regime: unknown geometry %q (want orthogonal, antipodal, angle or unequal)", r.Geometry)
 	}
@@ -129,6 +155,9 @@ func (r Regime) plane() (q1, q2 []float64) {
 func (r Regime) Mixture() (theory.Mixture, error) {
 	if err := r.Validate(); err != nil {
 		return theory.Mixture{}, err
+	}
+	if r.K > 2 {
+		return r.mixtureK()
 	}
 	delta := r.Delta()
 	// plane coordinates (a1, a2) and (b1, b2) of the two centroids
@@ -181,6 +210,12 @@ func (r Regime) String() string {
 	if r.Name != "" {
 		name = r.Name + ": "
 	}
+	if r.K > 2 {
+		if r.Geometry == ClosePair {
+			g = fmt.Sprintf("close-pair x%.3g", r.NormRatio)
+		}
+		name += fmt.Sprintf("k=%d ", r.K)
+	}
 	return fmt.Sprintf("%sd=%d Delta=%.3g sigma=%.3g pi1=%.3g %s %s %s seed=%d",
 		name, r.D, r.Separation, r.Sigma, r.Pi1, g, r.Variant, lam, r.Seed)
 }
@@ -197,6 +232,11 @@ type Ranges struct {
 	Variants                   []string
 	AngleMin, AngleMax         float64 // radians
 	NormRatioMin, NormRatioMax float64
+	// Ks lists the numbers of components to draw from; empty means the
+	// two-component regimes (K = 0). With Ks set, Geometries must list
+	// K >= 3 geometries, NormRatio is the close-pair ratio (drawn
+	// uniformly) and d is raised to K - 1 when smaller.
+	Ks []int
 }
 
 // FullRanges are the ranges of THEORY section 4: d from 2 to 64, Delta
@@ -241,6 +281,13 @@ func (rg Ranges) Generator() *rapid.Generator[Regime] {
 		if r.D < 2 && r.Geometry != Antipodal {
 			r.D = 2
 		}
+		if len(rg.Ks) > 0 {
+			r.K = rapid.SampledFrom(rg.Ks).Draw(t, "k")
+			r.D = max(r.D, r.K-1)
+			if r.Geometry == ClosePair {
+				r.NormRatio = round3(rapid.Float64Range(rg.NormRatioMin, rg.NormRatioMax).Draw(t, "close_ratio"))
+			}
+		}
 		return r
 	})
 }
@@ -258,4 +305,176 @@ func round3(x float64) float64 {
 		return x
 	}
 	return y
+}
+
+// MaxRegimeK is the largest number of components of a regime.
+const MaxRegimeK = 8
+
+// validateK checks a regime with K >= 3 components.
+func (r Regime) validateK() error {
+	if r.K < 3 || r.K > MaxRegimeK {
+		return fmt.Errorf("regime: k must be 0, 2 or in [3, %d], got %d", MaxRegimeK, r.K)
+	}
+	if r.D < r.K-1 {
+		return fmt.Errorf("regime: d must be >= k - 1 = %d, got %d", r.K-1, r.D)
+	}
+	switch r.Geometry {
+	case Simplex, RandomK:
+	case ClosePair:
+		if !(r.NormRatio > 0 && r.NormRatio <= 1) {
+			return fmt.Errorf("regime: norm_ratio (the close pair's distance over the separation) must be in (0, 1], got %v", r.NormRatio)
+		}
+	default:
+		return fmt.Errorf("regime: geometry %q needs k = 2 (want simplex, random or close-pair with k = %d)", r.Geometry, r.K)
+	}
+	v, err := theory.ParseVariant(r.Variant)
+	if err != nil {
+		return fmt.Errorf("regime: %w", err)
+	}
+	if v != theory.Hardmax && (!(r.LambdaSigma2 >= 0) || math.IsInf(r.LambdaSigma2, 0)) {
+		return fmt.Errorf("regime: lambda_sigma2 must be finite and >= 0, got %v", r.LambdaSigma2)
+	}
+	return nil
+}
+
+// CentroidsK returns the K centroids of a K >= 3 regime in K - 1
+// coordinates (before the embedding into d dimensions), in token units.
+func (r Regime) CentroidsK() [][]float64 {
+	K, m := r.K, r.K-1
+	dist := r.Separation * r.Sigma
+	pts := make([][]float64, K)
+	switch r.Geometry {
+	case RandomK:
+		// Rejection keeps the spread bounded: a draw whose smallest
+		// pairwise distance is below a quarter of its largest is redrawn
+		// (otherwise scaling the smallest distance to Separation sigma can
+		// put the others thousands of sigma apart); after 1000 draws the
+		// best one is kept.
+		rng := rand.New(rand.NewPCG(r.Seed, 0x72616e64))
+		var best [][]float64
+		bestRatio, bestMin := -1.0, 0.0
+		for try := 0; try < 1000 && bestRatio < 0.25; try++ {
+			cand := make([][]float64, K)
+			for k := range cand {
+				cand[k] = make([]float64, m)
+				for i := range cand[k] {
+					cand[k][i] = rng.NormFloat64()
+				}
+			}
+			minD, maxD := math.Inf(1), 0.0
+			for a := range cand {
+				for b := a + 1; b < K; b++ {
+					d := theory.Dist(cand[a], cand[b])
+					minD, maxD = math.Min(minD, d), math.Max(maxD, d)
+				}
+			}
+			if ratio := minD / maxD; ratio > bestRatio {
+				best, bestRatio, bestMin = cand, ratio, minD
+			}
+		}
+		pts = best
+		for k := range pts {
+			theory.Scale(dist/bestMin, pts[k])
+		}
+	default: // Simplex, ClosePair: the centered standard basis of R^K in an orthonormal basis of its span
+		var basis [][]float64
+		for k := 0; k < m; k++ {
+			v := make([]float64, K)
+			for i := range v {
+				v[i] = -1 / float64(K)
+			}
+			v[k]++
+			for pass := 0; pass < 2; pass++ {
+				for _, q := range basis {
+					theory.AddScaled(v, -theory.Inner(v, q), q)
+				}
+			}
+			theory.Scale(1/theory.Norm(v), v)
+			basis = append(basis, v)
+		}
+		for k := range pts {
+			pts[k] = make([]float64, m)
+			for j, q := range basis {
+				pts[k][j] = (q[k] - 1/float64(K)*sum(q)) * dist / math.Sqrt2
+			}
+		}
+		if r.Geometry == ClosePair {
+			mid := make([]float64, m)
+			for i := range mid {
+				mid[i] = (pts[0][i] + pts[1][i]) / 2
+			}
+			for _, k := range []int{0, 1} {
+				for i := range pts[k] {
+					pts[k][i] = mid[i] + r.NormRatio*(pts[k][i]-mid[i])
+				}
+			}
+		}
+	}
+	return pts
+}
+
+func sum(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+// WeightsK returns the weights of a K >= 3 regime: Pi1 for component 1,
+// (1 - Pi1)/(K - 1) for each other.
+func (r Regime) WeightsK() []float64 {
+	w := make([]float64, r.K)
+	w[0] = r.Pi1
+	for k := 1; k < r.K; k++ {
+		w[k] = (1 - r.Pi1) / float64(r.K-1)
+	}
+	return w
+}
+
+// mixtureK embeds CentroidsK into d dimensions through an orthonormal
+// frame drawn from Seed.
+func (r Regime) mixtureK() (theory.Mixture, error) {
+	m := r.K - 1
+	rng := rand.New(rand.NewPCG(r.Seed, 0x9e3779b97f4a7c15))
+	var frame [][]float64
+	for len(frame) < m {
+		v := make([]float64, r.D)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+		}
+		for pass := 0; pass < 2; pass++ {
+			for _, q := range frame {
+				theory.AddScaled(v, -theory.Inner(v, q), q)
+			}
+		}
+		// A draw nearly inside the span of the previous ones (probability
+		// ~0 unless d = m) is redrawn; 1e-3 keeps the frame well
+		// conditioned.
+		if n := theory.Norm(v); n > 1e-3 {
+			theory.Scale(1/n, v)
+			frame = append(frame, v)
+		}
+	}
+	pts := r.CentroidsK()
+	cents := make([][]float64, r.K)
+	for k, p := range pts {
+		c := make([]float64, r.D)
+		for j, q := range frame {
+			theory.AddScaled(c, p[j], q)
+		}
+		cents[k] = c
+	}
+	return theory.NewMixture(r.WeightsK(), cents, r.Sigma)
+}
+
+// MarshalJSON writes the regime with K = 2 written as K = 0 (the field
+// omitted), so that a two-component regime encodes the same whichever of
+// the two it carries.
+func (r Regime) MarshalJSON() ([]byte, error) {
+	type plain Regime // without this method
+	if r.K == 2 {
+		r.K = 0
+	}
+	return json.Marshal(plain(r))
 }

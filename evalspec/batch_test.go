@@ -2,6 +2,7 @@ package evalspec_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -91,6 +92,28 @@ func lineSpec(x any) string {
 	return with(protoBase(), "heads", []any{[]any{x, 0}, []any{0, 1}})
 }
 
+// lineClassification returns the misclassification and Bayes error fields
+// of the answer to lineSpec(x): closed forms of package theory on the
+// mixture of protoBase (evaluated there, not by the fake back end).
+func lineClassification(t *testing.T, x float64) string {
+	t.Helper()
+	mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	miss, err := theory.Misclassification(mix, theory.Prototype{Variant: theory.Dot, Lambda: 1}, [][]float64{{x, 0}, {0, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bayes, err := theory.BayesError(mix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := json.Marshal(miss)
+	b, _ := json.Marshal(bayes)
+	return fmt.Sprintf(`"misclassification":%s,"bayes_error":%s`, m, b)
+}
+
 func TestEvaluateLinesOrderAndErrors(t *testing.T) {
 	var in strings.Builder
 	var want strings.Builder
@@ -115,12 +138,12 @@ func TestEvaluateLinesOrderAndErrors(t *testing.T) {
 			fmt.Fprintf(&want, `{"error":"spec: field \"samples\": not allowed when L = 0 (the L -> infinity limit is computed exactly, without sampling)","line":%d}`+"\n", line)
 		default:
 			in.WriteString(lineSpec(i) + "\n")
-			fmt.Fprintf(&want, `{"layer":"prototype","variant":"dot","risk":%d,"risk_err":0,"grad":[[0,0],[0,0]],"grad_err":0}`+"\n", i)
+			fmt.Fprintf(&want, `{"layer":"prototype","variant":"dot","risk":%d,"risk_err":0,"grad":[[0,0],[0,0]],"grad_err":0,%s}`+"\n", i, lineClassification(t, float64(i)))
 		}
 	}
 	in.WriteString(lineSpec(99)) // no final newline
 	line++
-	want.WriteString(`{"layer":"prototype","variant":"dot","risk":99,"risk_err":0,"grad":[[0,0],[0,0]],"grad_err":0}` + "\n")
+	fmt.Fprintf(&want, `{"layer":"prototype","variant":"dot","risk":99,"risk_err":0,"grad":[[0,0],[0,0]],"grad_err":0,%s}`+"\n", lineClassification(t, 99))
 
 	for _, workers := range []int{1, 2, 3, 8, 0} {
 		t.Run(fmt.Sprint("workers=", workers), func(t *testing.T) {

@@ -197,7 +197,10 @@ func TestDecodeRejectsBadSpecs(t *testing.T) {
 
 		// Lengths.
 		{"one weight", with(P(), "weights", []any{1}), `field "weights"`},
-		{"three weights", with(P(), "weights", []any{0.2, 0.3, 0.5}), `field "weights"`},
+		{"three weights, two centroids", with(P(), "weights", []any{0.2, 0.3, 0.5}), `field "centroids"`},
+		{"three weights and centroids, two heads", with(P(), "weights", []any{0.2, 0.3, 0.5}, "centroids", []any{[]any{3, 0}, []any{0, 3}, []any{1, 1}}), `field "heads"`},
+		{"nine components", with(P(), "weights", nineWeights(), "centroids", rows(9), "heads", rows(9)), `field "weights"`},
+		{"three components, identity", with(identInfBase(), "weights", []any{0.2, 0.3, 0.5}, "centroids", rows(3)), `field "weights"`},
 		{"no weights", with(P(), "weights", []any{}), `field "weights"`},
 		{"one centroid", with(P(), "centroids", []any{[]any{3, 0}}), `field "centroids"`},
 		{"three centroids", with(P(), "centroids", []any{[]any{3, 0}, []any{0, 3}, []any{1, 1}}), `field "centroids"`},
@@ -392,7 +395,13 @@ func TestValidateGoSpecs(t *testing.T) {
 		{"Inf lambda", mod(good(), func(s *evalspec.Spec) { s.Lambda = ptr(math.Inf(1)) }), `field "lambda"`},
 		{"lambda above cap", mod(good(), func(s *evalspec.Spec) { s.Lambda = ptr(2e150) }), `field "lambda"`},
 		{"hardmax ignores absent lambda", mod(good(), func(s *evalspec.Spec) { s.Variant, s.Lambda = "hardmax", nil }), ""},
-		{"three components", mod(good(), func(s *evalspec.Spec) { s.Weights = []float64{0.2, 0.3, 0.5} }), `field "weights"`},
+		{"three weights, two centroids", mod(good(), func(s *evalspec.Spec) { s.Weights = []float64{0.2, 0.3, 0.5} }), `field "centroids"`},
+		{"three components", mod(good(), func(s *evalspec.Spec) {
+			s.Weights, s.Centroids, s.Heads = []float64{0.2, 0.3, 0.5}, [][]float64{{3, 0}, {0, 3}, {1, 1}}, [][]float64{{3, 0}, {0, 3}, {1, 1}}
+		}), ""},
+		{"one component", mod(good(), func(s *evalspec.Spec) {
+			s.Weights, s.Centroids, s.Heads = []float64{1}, [][]float64{{3, 0}}, [][]float64{{3, 0}}
+		}), `field "weights"`},
 		{"samples absent when L = 0", mod(mc(), func(s *evalspec.Spec) { s.L, s.Samples, s.Seed = ptr(0), 0, nil }), ""},
 		{"seed with L = 0", mod(mc(), func(s *evalspec.Spec) { s.L, s.Samples = ptr(0), 0 }), `field "seed"`},
 		{"samples absent when L > 0", mod(mc(), func(s *evalspec.Spec) { s.Samples = 0 }), `field "samples"`},
@@ -454,4 +463,22 @@ func TestEncodeRoundTrip(t *testing.T) {
 			t.Errorf("Encode wrote invalid JSON %s: %v", b, err)
 		}
 	}
+}
+
+// nineWeights returns 9 weights summing to 1 (one more than MaxComponents).
+func nineWeights() []any {
+	w := make([]any, 9)
+	for i := range w {
+		w[i] = 1.0 / 9 // sums to 1 + 2.2e-16, within the 1e-12 tolerance
+	}
+	return w
+}
+
+// rows returns n vectors of length 2.
+func rows(n int) []any {
+	r := make([]any, n)
+	for i := range r {
+		r[i] = []any{float64(i), 1}
+	}
+	return r
 }

@@ -66,6 +66,14 @@ type PrototypeResult struct {
 	// GradErr is a certified bound on the Euclidean norm of the error of
 	// the whole gradient (all heads stacked).
 	GradErr float64 `json:"grad_err"`
+	// Misclassification is the probability that a token goes to the head
+	// of the other component (head h standing for component h, each token
+	// going to the head of largest score; it does not depend on
+	// lambda > 0), in closed form (theory.Misclassification), in [0, 1].
+	Misclassification float64 `json:"misclassification"`
+	// BayesError is the misclassification probability of the Bayes
+	// classifier of the mixture, in closed form (theory.BayesError).
+	BayesError float64 `json:"bayes_error"`
 }
 
 // IdentityResult is the answer to an identity spec. All numbers are
@@ -86,22 +94,31 @@ type IdentityResult struct {
 	InputError float64 `json:"input_error"`
 }
 
-// Result is the answer to one spec: exactly one of Prototype and Identity
-// is non-nil, according to the spec's layer.
+// Result is the answer to one spec: exactly one of Prototype, PrototypeK
+// and Identity is non-nil, according to the spec's layer and number of
+// components.
 type Result struct {
-	// Prototype is the answer to a prototype spec, nil otherwise.
+	// Prototype is the answer to a prototype spec with K = 2, nil
+	// otherwise.
 	Prototype *PrototypeResult
+	// PrototypeK is the answer to a prototype spec with K >= 3, nil
+	// otherwise.
+	PrototypeK *PrototypeKResult
 	// Identity is the answer to an identity spec, nil otherwise.
 	Identity *IdentityResult
 }
 
-// MarshalJSON writes the non-nil member: prototype results as
-// {"layer","variant","risk","risk_err","grad","grad_err"}, identity
-// results as {"layer","quant_error","quant_error_err","input_error"}.
+// MarshalJSON writes the non-nil member: prototype results with K = 2 as
+// {"layer","variant","risk","risk_err","grad","grad_err",
+// "misclassification","bayes_error"}, with K >= 3 as PrototypeKResult
+// documents, identity results as
+// {"layer","quant_error","quant_error_err","input_error"}.
 func (r Result) MarshalJSON() ([]byte, error) {
 	switch {
 	case r.Prototype != nil:
 		return json.Marshal(r.Prototype)
+	case r.PrototypeK != nil:
+		return json.Marshal(r.PrototypeK)
 	case r.Identity != nil:
 		return json.Marshal(r.Identity)
 	}
@@ -150,6 +167,14 @@ func evaluate(s *Spec, be Backend) (Result, error) {
 	if err != nil {
 		return Result{}, &FieldError{Msg: err.Error(), Err: err}
 	}
+	if s.Layer == LayerPrototype && mix.K() > 2 {
+		layer, err := specLayer(s)
+		if err != nil {
+			return Result{}, err
+		}
+		p, err := evalPrototypeK(s, mix, layer)
+		return Result{PrototypeK: p}, err
+	}
 	if s.Layer == LayerPrototype {
 		p, err := evalPrototype(s, mix, be)
 		return Result{Prototype: p}, err
@@ -176,14 +201,23 @@ func EvaluateJSON(data []byte, be Backend) ([]byte, error) {
 	return out, nil
 }
 
-func evalPrototype(s *Spec, mix theory.Mixture, be Backend) (*PrototypeResult, error) {
+// specLayer returns the prototype layer of a validated spec.
+func specLayer(s *Spec) (theory.Prototype, error) {
 	v, _ := theory.ParseVariant(s.Variant) // checked by Validate
 	layer := theory.Prototype{Variant: v}
 	if s.Lambda != nil && v != theory.Hardmax {
 		layer.Lambda = *s.Lambda
 	}
 	if err := layer.Validate(); err != nil {
-		return nil, &FieldError{Msg: err.Error(), Err: err}
+		return theory.Prototype{}, &FieldError{Msg: err.Error(), Err: err}
+	}
+	return layer, nil
+}
+
+func evalPrototype(s *Spec, mix theory.Mixture, be Backend) (*PrototypeResult, error) {
+	layer, err := specLayer(s)
+	if err != nil {
+		return nil, err
 	}
 	obj, err := be.newRisk(mix, layer)
 	if err != nil {
@@ -213,13 +247,29 @@ func evalPrototype(s *Spec, mix theory.Mixture, be Backend) (*PrototypeResult, e
 			}
 		}
 	}
+	miss, err := theory.Misclassification(mix, layer, s.Heads)
+	if err != nil {
+		return nil, numericalf("misclassification: %v", err)
+	}
+	bayes, err := theory.BayesError(mix)
+	if err != nil {
+		return nil, numericalf("Bayes error: %v", err)
+	}
+	if err := checkEstimate("misclassification", miss, 0); err != nil {
+		return nil, err
+	}
+	if err := checkEstimate("bayes_error", bayes, 0); err != nil {
+		return nil, err
+	}
 	return &PrototypeResult{
-		Layer:   LayerPrototype,
-		Variant: s.Variant,
-		Risk:    ev.Risk,
-		RiskErr: ev.RiskErr,
-		Grad:    ev.Grad,
-		GradErr: ev.GradErr,
+		Layer:             LayerPrototype,
+		Variant:           s.Variant,
+		Risk:              ev.Risk,
+		RiskErr:           ev.RiskErr,
+		Grad:              ev.Grad,
+		GradErr:           ev.GradErr,
+		Misclassification: miss,
+		BayesError:        bayes,
 	}, nil
 }
 

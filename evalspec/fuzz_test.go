@@ -34,6 +34,7 @@ func FuzzEvalSpec(f *testing.F) {
 	for _, s := range []string{
 		`{"layer":"prototype","variant":"distance","d":2,"sigma":1,"weights":[0.5,0.5],"centroids":[[3,0],[0,3]],"lambda":1,"heads":[[3.04,-0.04],[-0.04,3.04]]}`,
 		`{"layer":"prototype","variant":"hardmax","d":1,"sigma":0.5,"weights":[0.2,0.8],"centroids":[[1],[-1]],"heads":[[1],[-1]]}`,
+		`{"layer":"prototype","variant":"hardmax","d":2,"sigma":1,"weights":[0.2,0.3,0.5],"centroids":[[3,0],[0,3],[-3,-3]],"heads":[[3,0],[0,3],[-3,-3]]}`,
 		`{"layer":"identity","d":2,"sigma":0.3,"weights":[0.5,0.5],"centroids":[[2,0],[0,2]],"lambda":1,"L":0}`,
 		`{"layer":"identity","d":2,"sigma":0.3,"weights":[0.5,0.5],"centroids":[[2,0],[0,2]],"lambda":1,"L":50,"samples":100,"seed":7}`,
 		`{"layer":"prototype","d":2}`,

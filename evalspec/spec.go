@@ -25,11 +25,22 @@ const (
 	// MinSigma is the smallest sigma accepted (1e-150), so that sigma^2
 	// does not underflow.
 	MinSigma = 1e-150
-	// Components is the number of mixture components (and of prototype
-	// heads) that the numerics implement. The number of components of a
-	// spec is the length of its weights; every other rule is written for
-	// any count, and only this one rejects a count other than 2.
-	Components = 2
+	// MinComponents and MaxComponents bound the number of mixture
+	// components K of a prototype spec (the length of its weights, and
+	// the number of centroids and of heads): 2 <= K <= 8. K = 2 is
+	// evaluated by the exact one-dimensional reduction with certified
+	// bounds; K = 3 by the planar rules (certified for hardmax, estimated
+	// errors for dot and distance); K >= 4 by randomized quasi-Monte Carlo
+	// (statistical; see PrototypeKResult).
+	MinComponents = 2
+	MaxComponents = 8
+	// MaxDimK is the largest token dimension d of a prototype spec with
+	// K >= 3 components (10^6): the randomized evaluation costs
+	// O(K^2 d (K + 32)) vector work, about 3 s at K = 8 and d = 10^6.
+	MaxDimK = 1_000_000
+	// IdentityComponents is the number of components of an identity spec:
+	// the numerics of the identity layer implement K = 2 only.
+	IdentityComponents = 2
 )
 
 // Layer names accepted in the "layer" field.
@@ -44,7 +55,7 @@ const (
 	LayerIdentity = "identity"
 )
 
-// Spec is one eval spec: a two-component isotropic Gaussian mixture, a
+// Spec is one eval spec: an isotropic Gaussian mixture with K components, a
 // layer, and the point at which to evaluate it. Its JSON form (field
 // names in the tags) is the input of "verify eval"; Decode reads it
 // strictly, Encode writes it, Validate checks a Spec built in Go, and
@@ -70,8 +81,9 @@ type Spec struct {
 	Sigma float64 `json:"sigma"`
 	// Weights are the mixing weights pi_k, one per component: each in
 	// (0, 1], summing to 1 within theory.WeightSumTol (1e-12). Their number
-	// is the number of components K, which must be Components (2).
-	// Required.
+	// is the number of components K: 2 <= K <= MaxComponents (8) for the
+	// prototype layer, exactly IdentityComponents (2) for the identity
+	// layer. Required.
 	Weights []float64 `json:"weights"`
 	// Centroids are the component means mu*_k: K vectors of length D with
 	// |entries| <= MaxAbs. Required.
@@ -262,13 +274,16 @@ func validate(s *Spec, has presence) error {
 	if err := need(fWeights, "mixing weights, one per component"); err != nil {
 		return err
 	}
-	if err := checkWeights(s.Weights); err != nil {
+	if err := checkWeights(s.Weights, s.Layer); err != nil {
 		return err
 	}
 	k := len(s.Weights)
 
 	if err := need(fCentroids, "one vector of length d per component"); err != nil {
 		return err
+	}
+	if k > 2 && s.D > MaxDimK {
+		return errf("d", "must be at most %d with %d components (the cost of the K > 2 evaluation grows as K^3 d), got %d", MaxDimK, k, s.D)
 	}
 	if err := checkMatrix("centroids", "one per component", s.Centroids, k, s.D); err != nil {
 		return err
@@ -332,10 +347,14 @@ func variantSuffix(s *Spec) string {
 	return ""
 }
 
-// checkWeights checks the number of components and each weight.
-func checkWeights(w []float64) error {
-	if len(w) != Components {
-		return errf("weights", "must have exactly %d entries (one per component), got %d", Components, len(w))
+// checkWeights checks the number of components allowed for layer and
+// each weight.
+func checkWeights(w []float64, layer string) error {
+	if layer == LayerIdentity && len(w) != IdentityComponents {
+		return errf("weights", "must have exactly %d entries for layer %q (one per component; the identity layer is implemented for 2 components), got %d", IdentityComponents, LayerIdentity, len(w))
+	}
+	if len(w) < MinComponents || len(w) > MaxComponents {
+		return errf("weights", "must have %d to %d entries (one per component), got %d", MinComponents, MaxComponents, len(w))
 	}
 	sum := 0.0
 	for k, x := range w {

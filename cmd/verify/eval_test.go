@@ -64,6 +64,32 @@ func (r *recorder) backend(ev theory.Eval, q numerics.Estimate) backend {
 	}
 }
 
+// protoClassification returns the misclassification and Bayes error
+// fields of the answer to protoBase with the given variant: closed forms
+// of package theory (the fake back ends replace only the risk).
+func protoClassification(t *testing.T, variant string) string {
+	t.Helper()
+	mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 3}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := theory.ParseVariant(variant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	miss, err := theory.Misclassification(mix, theory.Prototype{Variant: v, Lambda: 1}, [][]float64{{2.5, 0.1}, {0.2, 2.9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bayes, err := theory.BayesError(mix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := json.Marshal(miss)
+	b, _ := json.Marshal(bayes)
+	return fmt.Sprintf(`"misclassification":%s,"bayes_error":%s`, m, b)
+}
+
 func goodEval() theory.Eval {
 	return theory.Eval{Risk: 1.5, RiskErr: 1e-15, Grad: [][]float64{{1, 2}, {3, 4}}, GradErr: 0}
 }
@@ -75,7 +101,7 @@ func TestEvalPrototypeWiring(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("%s: code %d, stderr %q", variant, code, stderr)
 		}
-		want := `{"layer":"prototype","variant":"` + variant + `","risk":1.5,"risk_err":1e-15,"grad":[[1,2],[3,4]],"grad_err":0}` + "\n"
+		want := `{"layer":"prototype","variant":"` + variant + `","risk":1.5,"risk_err":1e-15,"grad":[[1,2],[3,4]],"grad_err":0,` + protoClassification(t, variant) + "}\n"
 		if stdout != want {
 			t.Errorf("%s: stdout = %q, want %q", variant, stdout, want)
 		}
@@ -352,7 +378,7 @@ func grad(t *testing.T, m map[string]any) [][]float64 {
 
 func checkProtoKeys(t *testing.T, m map[string]any) {
 	t.Helper()
-	if diff := cmp.Diff([]string{"grad", "grad_err", "layer", "risk", "risk_err", "variant"}, keys(m)); diff != "" {
+	if diff := cmp.Diff([]string{"bayes_error", "grad", "grad_err", "layer", "misclassification", "risk", "risk_err", "variant"}, keys(m)); diff != "" {
 		t.Errorf("output fields (-want +got):\n%s", diff)
 	}
 }
@@ -560,7 +586,7 @@ func TestEvalBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	pretty := string(prettyBytes)
-	ans := `{"layer":"prototype","variant":"dot","risk":1.5,"risk_err":1e-15,"grad":[[1,2],[3,4]],"grad_err":0}` + "\n"
+	ans := `{"layer":"prototype","variant":"dot","risk":1.5,"risk_err":1e-15,"grad":[[1,2],[3,4]],"grad_err":0,` + protoClassification(t, "dot") + "}\n"
 	failing := backend{newRisk: func(theory.Mixture, theory.Prototype) (theory.Objective, error) {
 		return fakeObjective{ev: goodEval(), err: errors.New("no convergence")}, nil
 	}}
@@ -764,4 +790,59 @@ func checkFinite(t *testing.T, v any) {
 			checkFinite(t, y)
 		}
 	}
+}
+
+// TestEvalK: specs with K > 2 components are answered with the field set
+// of their evaluation path (exit 0), and bad counts exit 2 naming the
+// field.
+func TestEvalK(t *testing.T) {
+	cases := []struct {
+		name, in string
+		code     int
+		want     []string // substrings of stdout (exit 0) or stderr
+	}{
+		{"fixture hardmax K=3", readFixture(t, "eval_k3.json"), exitOK,
+			[]string{`"kind":"certified"`, `"risk_err":`, `"misclassification_err":`, `"bayes_error_err":`}},
+		{"fixture distance K=3 unequal weights", readFixture(t, "eval_k3_distance.json"), exitOK,
+			[]string{`"kind":"estimated"`, `"risk_err":`, `"bayes_error_se":`, `"level":0.99`}},
+		{"hardmax K=4", `{"layer":"prototype","variant":"hardmax","d":3,"sigma":1,"weights":[0.25,0.25,0.25,0.25],"centroids":[[3,0,0],[0,3,0],[0,0,3],[-2,-2,-2]],"heads":[[3,0,0],[0,3,0],[0,0,3],[-2,-2,-2]]}`, exitOK,
+			[]string{`"kind":"statistical"`, `"risk_se":`, `"grad_se":`, `"t_quantile":`}},
+		{"K=1", `{"layer":"prototype","variant":"hardmax","d":1,"sigma":1,"weights":[1],"centroids":[[0]],"heads":[[0]]}`, exitUsage,
+			[]string{`field "weights": must have 2 to 8 entries`}},
+		{"K=9", `{"layer":"prototype","variant":"hardmax","d":1,"sigma":1,"weights":[0.125,0.125,0.125,0.125,0.125,0.125,0.125,0.0625,0.0625],"centroids":[[0],[1],[2],[3],[4],[5],[6],[7],[8]],"heads":[[0],[1],[2],[3],[4],[5],[6],[7],[8]]}`, exitUsage,
+			[]string{`field "weights": must have 2 to 8 entries`}},
+		{"3 weights, 2 centroids", `{"layer":"prototype","variant":"hardmax","d":1,"sigma":1,"weights":[0.2,0.3,0.5],"centroids":[[0],[1]],"heads":[[0],[1],[2]]}`, exitUsage,
+			[]string{`field "centroids": must have exactly 3 vectors`}},
+		{"3 weights, 2 heads", `{"layer":"prototype","variant":"hardmax","d":1,"sigma":1,"weights":[0.2,0.3,0.5],"centroids":[[0],[1],[2]],"heads":[[0],[1]]}`, exitUsage,
+			[]string{`field "heads": must have exactly 3 vectors`}},
+		{"identity K=3", `{"layer":"identity","d":1,"sigma":1,"weights":[0.2,0.3,0.5],"centroids":[[0],[1],[2]],"lambda":1,"L":0}`, exitUsage,
+			[]string{`field "weights": must have exactly 2 entries for layer "identity"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runEval(defaultBackend(), tc.in)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d (stdout %q, stderr %q)", code, tc.code, stdout, stderr)
+			}
+			got := stdout
+			if tc.code != exitOK {
+				got = stderr
+				assertOneLine(t, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("output %q lacks %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+func readFixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "fixtures", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -129,7 +129,7 @@ func TestEvalRejectsBadSpecs(t *testing.T) {
 		{"entry overflows", with(P(), "centroids", []any{[]any{raw("1e999"), 0}, []any{0, 3}}), `field "centroids[0][0]": must be finite`},
 		{"rule", with(P(), "sigma", -1), `field "sigma": must be finite and > 0, got -1`},
 		{"work cap", with(M(), "samples", 1_000_000, "L", 100_000), `field "samples": work`},
-		{"three components", with(P(), "weights", []any{0.2, 0.3, 0.5}), `field "weights": must have exactly 2 entries`},
+		{"one component", with(P(), "weights", []any{1}), `field "weights": must have 2 to 8 entries`},
 		{"pretty-printed, bad", "{\n  \"layer\": \"identity\",\n  \"d\": 0\n}\n", `field "d"`},
 	}
 	for _, tc := range cases {
