@@ -123,9 +123,9 @@ func TestRegimeKValidate(t *testing.T) {
 // K = 4 (randomized), both variants.
 func c7Fixed() []Regime {
 	return []Regime{
-		{Name: "k3-hardmax", K: 3, D: 2, Sigma: 1, Pi1: 0.2, Geometry: Simplex, Separation: 5, Variant: "hardmax", Seed: 1},
+		{Name: "k3-hardmax", K: 3, D: 2, Sigma: 1, Pi1: 0.2, Geometry: Simplex, Separation: 6.5, Variant: "hardmax", Seed: 1},
 		{Name: "k3-distance", K: 3, D: 3, Sigma: 0.8, Pi1: 0.4, Geometry: RandomK, Separation: 7, Variant: "distance", LambdaSigma2: 2, Seed: 2},
-		{Name: "k4-hardmax", K: 4, D: 3, Sigma: 1, Pi1: 0.25, Geometry: ClosePair, NormRatio: 0.8, Separation: 6, Variant: "hardmax", Seed: 3},
+		{Name: "k4-hardmax", K: 4, D: 3, Sigma: 1, Pi1: 0.25, Geometry: ClosePair, NormRatio: 0.8, Separation: 8, Variant: "hardmax", Seed: 3},
 		{Name: "k4-distance", K: 4, D: 3, Sigma: 1, Pi1: 0.25, Geometry: Simplex, Separation: 7, Variant: "distance", LambdaSigma2: 3, Seed: 4},
 	}
 }
