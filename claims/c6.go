@@ -145,9 +145,9 @@ standard errors over independent samples).**
   averages after a burn-in of 5/(eta h_min) steps, with batch-means
   standard errors; margin 0.15 - |measured/predicted - 1|.
 
-**Map (sampled).** from-schemes: SGD from each admissible initialization
-scheme (small scale, centroid scale, data tokens, perturbed centroids) on
-one sample: margin 0.5 - max_h ||mu_h - mu^_h||/sigma at the end (heads
+**Map (sampled).** from-schemes-<scheme>: SGD from each admissible
+initialization scheme (small-scale, centroid-scale, data-tokens,
+perturbed-centroids) on one sample: margin 0.5 - max_h ||mu_h - mu^_h||/sigma at the end (heads
 matched), with min_h cos(mu_h, mu*_h) reported. baselines: k-means
 (k-means++, Lloyd) and EM for an isotropic two-component mixture on the
 same sample: margin = k-means's centroid error - the layer's (theta_n),
@@ -568,7 +568,8 @@ func matchedDist(heads, ref, cents [][]float64, sigma float64) (dist, cos float6
 	return best / sigma, cos
 }
 
-// schemesCheck adds one C6.from-schemes result per admissible scheme.
+// schemesCheck adds one result per admissible scheme, with check ID
+// C6.from-schemes-<scheme> (one verdict per check and regime).
 func (c C6) schemesCheck(st c6Setup, r Regime, plan c6Plan, thn numerics.Train, s numerics.Sample, add func(Result, Role, Kind)) {
 	id := c.ID()
 	var schemes []numerics.InitScheme
@@ -580,13 +581,14 @@ func (c C6) schemesCheck(st c6Setup, r Regime, plan c6Plan, thn numerics.Train, 
 	res := make([]Result, len(schemes))
 	forEach(len(schemes), func(k int) {
 		sc := schemes[k]
+		check := C6Schemes + "-" + sc.String()
 		curve, err := c.trainingCurve(st, r, s, sc, plan.schemeT, plan.batch, 0, mix64(r.Seed, c6Tag|3<<32|uint64(k)))
 		if err != nil {
-			res[k] = inconclusive(id, C6Schemes, r, "%v: %v", sc, err)
+			res[k] = inconclusive(id, check, r, "%v: %v", sc, err)
 			return
 		}
 		last := curve.Points[len(curve.Points)-1]
-		res[k] = result(id, C6Schemes, r, C1Radius-last.DistToMin, 0, "sigma",
+		res[k] = result(id, check, r, C1Radius-last.DistToMin, 0, "sigma",
 			Quantity{"distance to theta^ / sigma", last.DistToMin, 0}, Quantity{"min cos(mu_h, mu*_h)", last.MinCos, 0},
 			Quantity{"steps", float64(plan.schemeT), 0})
 		res[k].Note = "scheme " + sc.String()
