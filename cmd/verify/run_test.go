@@ -272,7 +272,7 @@ func TestRunFakeSuite(t *testing.T) {
 	}
 
 	// the expected table round-trips through -check
-	code, _, stderr = runSuite(fakeSuite(), "-regimes", "0", "-outside", "0", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
+	code, _, stderr = runSuite(fakeSuite(), "-regimes", "6", "-outside", "5", "-seed", "3", "-quick", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
 	if code != exitOK {
 		t.Fatalf("-check with the table just written: code %d, stderr %s", code, stderr)
 	}
@@ -293,11 +293,11 @@ func TestRunFakeSuite(t *testing.T) {
 	if err := os.WriteFile(exp, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr = runSuite(fakeSuite(), "-regimes", "0", "-outside", "0", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
-	if code != exitFailure || !strings.Contains(stderr, "C1.ok on far: expected INCONCLUSIVE, got HOLDS") {
+	code, _, stderr = runSuite(fakeSuite(), "-regimes", "6", "-outside", "5", "-seed", "3", "-quick", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
+	if code != exitFailure || !strings.Contains(stderr, "expected INCONCLUSIVE, got HOLDS") || !strings.Contains(stderr, "1 difference(s)") {
 		t.Errorf("-check with a wrong row: code %d, stderr %s", code, stderr)
 	}
-	code, _, stderr = runSuite(fakeSuite(), "-regimes", "0", "-outside", "0", "-claims", "C3", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
+	code, _, stderr = runSuite(fakeSuite(), "-regimes", "6", "-outside", "5", "-seed", "3", "-quick", "-claims", "C3", "-catalog", cat, "-out", t.TempDir(), "-check", exp)
 	if code != exitOK {
 		t.Errorf("-claims C3 -check: code %d, stderr %s", code, stderr)
 	}
