@@ -31,7 +31,7 @@ problem).
 flags:
   -out DIR           output directory (default "reports")
   -workers N         parallel rendering work, N >= 1, or 0 for GOMAXPROCS
-  -check FILE        as for run: compare the named-regime verdicts with FILE
+  -check FILE        as for run: compare every verdict with FILE
   -write-expected FILE
                      as for run: write the named-regime verdicts to FILE
 `

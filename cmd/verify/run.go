@@ -46,16 +46,17 @@ flags:
   -out DIR           output directory (default "reports")
   -workers N         parallel checks, N >= 1, or 0 for GOMAXPROCS (default 0)
   -catalog FILE      named regimes (default "fixtures/regimes.json"; "" for none)
-  -check FILE        after the run, compare the named-regime verdicts with the
-                     expected table FILE; print each difference on stderr and
-                     exit 1 if there is any (rows of claims not run are
-                     ignored). Verdicts can depend on -quick: compare with a
-                     table written in the same mode (fixtures/
-                     expected_verdicts.json is computed in quick mode)
+  -check FILE        after the run, compare every verdict (named and seeded
+                     random regimes) with the expected table FILE; print
+                     each difference on stderr (a change to or from
+                     INCONCLUSIVE included) and exit 1 if there is any
+                     (rows of claims not run are ignored). Compare with a
+                     table written with the same flags (fixtures/
+                     expected_verdicts.json: -quick, seed 1)
   -write-expected FILE
-                     write this run's named-regime verdicts as an expected
-                     table; a non-HOLDS row keeps the reason FILE already
-                     gives it when its verdict is unchanged
+                     write every verdict of this run as an expected table;
+                     a non-HOLDS row keeps the reason FILE already gives it
+                     when its verdict is unchanged
   -figures           compute and draw the figures (default true;
                      -figures=false skips them)
   -shard i/n         compute only shard i of n (1 <= i <= n) of the run and
