@@ -139,7 +139,7 @@ func panelLabel(sr sweep.ClusteringSeries) string {
 
 func figureClustering(series []sweep.ClusteringSeries) ([]byte, string, error) {
 	lines, skipped := clusteringLines(series)
-	left := newPlot("misclassification")
+	left := newPlot("misclassification, pi1 = " + exact(sweep.ClusteringPi1))
 	right := newPlot("relative excess over the Bayes error")
 	left.Y.Label.Text = "misclassification probability"
 	right.Y.Label.Text = "(error - Bayes error) / Bayes error"
@@ -205,7 +205,7 @@ func figureClustering(series []sweep.ClusteringSeries) ([]byte, string, error) {
 			p.Y.Min, p.Y.Max = 0.1, 1
 		}
 	}
-	svg, err := gridPanels(fmt.Sprintf("Clustering accuracy of the trained layer (C5), pi1 = %s", exact(sweep.ClusteringPi1)),
+	svg, err := gridPanels("Clustering accuracy against the separation (C5)",
 		1, 2, []*plot.Plot{left, right}, leg, 4.2*vg.Inch, 4.4*vg.Inch)
 	note := ""
 	if skipped > 0 {
@@ -234,7 +234,7 @@ func clusteringCaption(series []sweep.ClusteringSeries) string {
 	maxHK := 0.0
 	for _, sr := range series {
 		if best < len(sr.Rows) && sr.Rows[best].Note == "" {
-			parts = append(parts, panelLabel(sr)+" "+num(sr.Rows[best].Layer))
+			parts = append(parts, num(sr.Rows[best].Layer)+" at "+panelLabel(sr))
 		}
 		if sr.Hardmax {
 			for _, row := range sr.Rows {
@@ -256,39 +256,32 @@ func clusteringCaption(series []sweep.ClusteringSeries) string {
 // ---- point clouds (C5)
 
 // cloudStats returns, for one panel, the fraction of tokens whose output
-// lies within 5% of the heads' distance from a head, and the standard
-// deviation of the inputs and outputs across the centroid axis (second
-// coordinate), averaged over the two components.
-func cloudStats(pc claims.PointCloud) (nearHead, inSD, outSD float64) {
+// lies within 5% of the heads' distance from a head, and the largest
+// distance of an output from the segment between the heads, relative to
+// the segment's length.
+func cloudStats(pc claims.PointCloud) (nearHead, offSegment float64) {
 	if len(pc.Heads) < 2 || len(pc.Outputs) == 0 {
-		return math.NaN(), math.NaN(), math.NaN()
+		return math.NaN(), math.NaN()
 	}
 	a, b := pc.Heads[0], pc.Heads[1]
-	seg := math.Hypot(a[0]-b[0], a[1]-b[1])
+	ux, uy := b[0]-a[0], b[1]-a[1]
+	seg := math.Hypot(ux, uy)
+	if !(seg > 0) {
+		return math.NaN(), math.NaN()
+	}
 	near := 0
 	for _, o := range pc.Outputs {
 		if math.Min(math.Hypot(o[0]-a[0], o[1]-a[1]), math.Hypot(o[0]-b[0], o[1]-b[1])) <= 0.05*seg {
 			near++
 		}
+		t := math.Max(0, math.Min(1, ((o[0]-a[0])*ux+(o[1]-a[1])*uy)/(seg*seg)))
+		offSegment = math.Max(offSegment, math.Hypot(o[0]-a[0]-t*ux, o[1]-a[1]-t*uy)/seg)
 	}
-	sd := func(pts [][2]float64) float64 {
-		var tot float64
-		for k := range 2 {
-			var s, s2, n float64
-			for i, p := range pts {
-				if i < len(pc.Labels) && pc.Labels[i] == k {
-					s, s2, n = s+p[1], s2+p[1]*p[1], n+1
-				}
-			}
-			if n > 1 {
-				m := s / n
-				tot += math.Sqrt(math.Max(0, (s2-n*m*m)/(n-1))) / 2
-			}
-		}
-		return tot
-	}
-	return float64(near) / float64(len(pc.Outputs)), sd(pc.Inputs), sd(pc.Outputs)
+	return float64(near) / float64(len(pc.Outputs)), offSegment
 }
+
+// share renders a fraction in [0, 1] as a percentage with one decimal.
+func share(p float64) string { return fmt.Sprintf("%.1f%%", 100*p) }
 
 func figureClouds(panels []sweep.CloudPanel) ([]byte, string, error) {
 	if len(panels) == 0 {
@@ -356,8 +349,7 @@ func figureClouds(panels []sweep.CloudPanel) ([]byte, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		sh.Color, sh.Shape, sh.Radius = palette(3), draw.CrossGlyph{}, vg.Points(5)
-		sh.GlyphStyle.Shape = draw.CrossGlyph{}
+		sh.Color, sh.Shape, sh.Radius = palette(3), draw.CrossGlyph{}, vg.Points(6)
 		pl.Add(sc, sh)
 		if k == 0 {
 			leg.Add("centroids mu*", sc)
@@ -392,14 +384,16 @@ func cloudsCaption(panels []sweep.CloudPanel) string {
 		r := panels[0].Regime
 		s += fmt.Sprintf(" (d = %d, sigma = %s, Delta = %s, pi1 = %s, %s centroids, distance variant; %d tokens)", r.D, exact(r.Sigma), exact(r.Separation), exact(r.Pi1), r.Geometry, len(panels[0].Cloud.Inputs))
 	}
-	s += ". Coordinates are along the difference of the centroids and across it. The outputs lie on the segment between the two heads: a flattened copy of each cloud that collapses onto its head as lambda sigma^2 grows."
+	s += ". Coordinates are along the difference of the centroids and across it. Each output is a convex combination of the two heads, so the two-dimensional clouds are flattened onto the segment between the heads and gather at their heads as lambda sigma^2 grows."
 	var parts []string
+	off := 0.0
 	for _, p := range panels {
-		near, in, out := cloudStats(p.Cloud)
-		parts = append(parts, fmt.Sprintf("%s: %s of outputs within 5%% of the heads' distance from a head, spread across the axis %s (inputs %s)", panelName(p), pct(near), num(out), num(in)))
+		near, o := cloudStats(p.Cloud)
+		off = math.Max(off, o)
+		parts = append(parts, fmt.Sprintf("%s at %s", share(near), panelName(p)))
 	}
 	if len(parts) > 0 {
-		s += " Per panel: " + strings.Join(parts, "; ") + " (spread: standard deviation of the second coordinate within a component, averaged over the components)."
+		s += " Share of outputs within 5% of the heads' distance from a head: " + strings.Join(parts, ", ") + fmt.Sprintf("; largest distance of an output from the segment, relative to its length: %s.", bound(off))
 	}
 	return s
 }
@@ -449,8 +443,8 @@ func figureComplexity(cd *sweep.ComplexityData) ([]byte, string, error) {
 		if !(r.MeanSqDist > 0) {
 			continue
 		}
-		// bars of c6Z standard errors, clipped at a tenth of the mean on a
-		// log axis
+		// bars of c6Z standard errors; the lower one stops at a tenth of
+		// the mean (a log axis has no zero)
 		low := math.Min(c6Z*r.MeanSqDistSE, 0.9*r.MeanSqDist)
 		d.XYs = append(d.XYs, plotter.XY{X: float64(r.N), Y: r.MeanSqDist})
 		d.YErrors = append(d.YErrors, struct{ Low, High float64 }{low, c6Z * r.MeanSqDistSE})
@@ -515,7 +509,7 @@ func figureComplexity(cd *sweep.ComplexityData) ([]byte, string, error) {
 }
 
 func complexityCaption(cd *sweep.ComplexityData) string {
-	s := "Mean squared distance of the empirical risk minimizer on n tokens to the population minimizer, in sigma^2, against n (log-log), with bars of 2.58 standard errors, the M-estimator prediction tr(H^-1 S H^-1)/n (H the Hessian of the population risk, S the covariance of the per-token gradient) and the least-squares power law through the points"
+	s := "Mean squared distance of the empirical risk minimizer on n tokens to the population minimizer, in sigma^2, against n (log-log), with bars of " + num(c6Z) + " standard errors (two-sided 99%), the M-estimator prediction tr(H^-1 S H^-1)/n (H the Hessian of the population risk, S the covariance of the per-token gradient) and the least-squares power law through the points"
 	if cd == nil {
 		return s + "."
 	}
@@ -742,11 +736,11 @@ func figureK3(f *claims.C7Figure) ([]byte, string, error) {
 }
 
 func k3Caption(f *claims.C7Figure) string {
-	s := "Three Gaussian components in the plane: sampled tokens coloured by component, the centroids (squares), and the cells in which each head wins (shading, one tint per head), for the layer at its population minimizer found from the centroids (left: the head of largest attention score; for the distance variant the nearest head, whatever lambda) and for the fixed point of population k-means (right)"
+	s := "Three Gaussian components in the plane: sampled tokens coloured by component, the centroids (squares), and the cells in which each head wins (shading, one tint per head), for the layer at its population minimizer found from the centroids (left; the head of largest attention score, which for the distance variant is the nearest head whatever lambda) and for the fixed point of population k-means (right)."
 	if f == nil {
-		return s + "."
+		return s
 	}
-	s += fmt.Sprintf(" (%s, K = 3, weights %s, %d tokens, %d x %d grid).", regimeText(f.Regime), weightsText(f.Regime), len(f.Points), len(f.GridX), len(f.GridY))
+	s += fmt.Sprintf(" Regime: %s, K = 3, weights %s; %d tokens, %d x %d grid.", regimeText(f.Regime), weightsText(f.Regime), len(f.Points), len(f.GridX), len(f.GridY))
 	d, diff := k3Stats(f)
 	s += fmt.Sprintf(" The heads and the k-means points differ by at most %s sigma; the two rules assign %s of the grid points differently.", num(d), pct(diff))
 	return s

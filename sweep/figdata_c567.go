@@ -109,7 +109,7 @@ func complexityPlan(quick bool) (ns []int, reps int) {
 	if quick {
 		return []int{250, 1000}, 8
 	}
-	return []int{250, 500, 1000, 2000, 4000}, 64
+	return []int{250, 500, 1000, 2000, 4000}, 200
 }
 
 // TrainingData is the SGD-curve figure's data: one curve per
