@@ -70,9 +70,9 @@ func tint(c color.Color, a float64) color.Color {
 
 // ---- clustering accuracy (C5)
 
-// clusteringLines returns the named lines of the clustering figure: the
-// layer's per series, then population k-means and Bayes (read from the
-// first series with a value), as (separation, value) pairs.
+// namedLine is one line of the clustering figure: its misclassification
+// and its relative excess over the Bayes error against the separation,
+// with its style (width 0: markers only).
 type namedLine struct {
 	label      string
 	xy         plotter.XYs // misclassification
@@ -81,12 +81,16 @@ type namedLine struct {
 	dash       []vg.Length
 	glyph      draw.GlyphDrawer
 	width      vg.Length
-	noExcessOf bool
+	noExcess bool
 }
 
+// clusteringLines returns the lines of the clustering figure: Bayes and
+// population k-means (read from the first series with a value at each
+// separation), then the layer's per series, and the number of points
+// left out (no certified minimizer).
 func clusteringLines(series []sweep.ClusteringSeries) (lines []namedLine, skipped int) {
 	km := namedLine{label: "population k-means", col: color.Black, dash: []vg.Length{vg.Points(5), vg.Points(3)}, width: vg.Points(1.2)}
-	bayes := namedLine{label: "Bayes error", col: color.Gray{Y: 0x70}, width: vg.Points(2.5), noExcessOf: true}
+	bayes := namedLine{label: "Bayes error", col: color.Gray{Y: 0x70}, width: vg.Points(2.5), noExcess: true}
 	haveRef := map[float64]bool{}
 	for k, sr := range series {
 		l := namedLine{label: "layer, " + panelLabel(sr), col: palette(k), glyph: glyph(k), width: vg.Points(1)}
@@ -153,7 +157,7 @@ func figureClustering(series []sweep.ClusteringSeries) ([]byte, string, error) {
 			p  *plot.Plot
 			xy plotter.XYs
 		}{{left, l.xy}, {right, l.excess}} {
-			if len(pd.xy) == 0 || (pd.p == right && l.noExcessOf) {
+			if len(pd.xy) == 0 || (pd.p == right && l.noExcess) {
 				continue
 			}
 			var th []plot.Thumbnailer
