@@ -540,10 +540,10 @@ func figureTraining(td *sweep.TrainingData) ([]byte, string, error) {
 	if len(td.Curves) == 0 {
 		return nil, "", errors.New("no curve")
 	}
-	left := newPlot("min over heads of cos(mu_h, mu*_h)")
-	right := newPlot("max over heads of ||mu_h - mu^_h|| / sigma")
-	left.Y.Label.Text = "worst cosine"
-	right.Y.Label.Text = "largest distance / sigma"
+	// no panel titles: the axis labels say what each panel shows
+	left, right := newPlot(""), newPlot("")
+	left.Y.Label.Text = "min_h cos(mu_h, mu*_h)"
+	right.Y.Label.Text = "max_h ||mu_h - mu^_h|| / sigma"
 	left.Y.Min, left.Y.Max = -1.05, 1.05
 	left.Y.Tick.Marker = linearTicks{step: 0.5}
 	right.Y.Scale, right.Y.Tick.Marker = plot.LogScale{}, logTicks{}
@@ -553,12 +553,15 @@ func figureTraining(td *sweep.TrainingData) ([]byte, string, error) {
 	for k, c := range td.Curves {
 		var cs, ds plotter.XYs
 		for _, pt := range c.Points {
-			cs = append(cs, plotter.XY{X: float64(pt.Step), Y: pt.MinCos})
+			// step + 1 on a log axis: the transient takes a few dozen
+			// steps of hundreds
+			x := float64(pt.Step) + 1
+			cs = append(cs, plotter.XY{X: x, Y: pt.MinCos})
 			if pt.DistToMin > 0 {
-				ds = append(ds, plotter.XY{X: float64(pt.Step), Y: pt.DistToMin})
+				ds = append(ds, plotter.XY{X: x, Y: pt.DistToMin})
 				lo, hi = math.Min(lo, pt.DistToMin), math.Max(hi, pt.DistToMin)
 			}
-			maxStep = math.Max(maxStep, float64(pt.Step))
+			maxStep = math.Max(maxStep, x)
 		}
 		if len(cs) == 0 {
 			continue
@@ -580,9 +583,9 @@ func figureTraining(td *sweep.TrainingData) ([]byte, string, error) {
 		leg.Add(c.Scheme, l)
 	}
 	for _, p := range []*plot.Plot{left, right} {
-		p.X.Label.Text = "SGD step"
-		p.X.Min, p.X.Max = 0, maxStep
-		p.X.Tick.Marker = linearTicks{step: niceStep(maxStep)}
+		p.X.Label.Text = "SGD step + 1"
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, logTicks{}
+		p.X.Min, p.X.Max = 1, maxStep
 	}
 	right.Y.Min, right.Y.Max = decadeBelow(lo), decadeAbove(hi)
 	if math.IsInf(lo, 0) {
@@ -593,7 +596,7 @@ func figureTraining(td *sweep.TrainingData) ([]byte, string, error) {
 }
 
 func trainingCaption(td *sweep.TrainingData) string {
-	s := "Stochastic gradient descent (batch 256) on one sample, one line per initialization scheme: the smaller of the two heads' cosines with their centroids (left) and the largest distance of a head to the population minimizer, in sigma (right, log scale), against the step"
+	s := "Stochastic gradient descent (batch 256) on one sample, one line per initialization scheme: the smaller of the two heads' cosines with their centroids (left) and the largest distance of a head to the population minimizer, in sigma (right, log scale), against the step plus one (log scale)"
 	if td == nil {
 		return s + "."
 	}

@@ -81,9 +81,11 @@ func CloudRegime(ls2 float64, hardmax bool) claims.Regime {
 // cloudTokens is the number of tokens drawn per point-cloud panel.
 func cloudTokens(quick bool) int {
 	if quick {
-		return 200
+		return 150
 	}
-	return 600
+	// 300 tokens: each panel draws every token twice, and the file grows
+	// by about 1 kB per token and panel
+	return 300
 }
 
 // SampleRegime is the regime of C6's figures (sample complexity and SGD
@@ -124,9 +126,9 @@ type TrainingData struct {
 // recording interval of the SGD-curve figure.
 func trainingPlan(quick bool) (n, steps, every int) {
 	if quick {
-		return 1000, 200, 10
+		return 1000, 100, 1
 	}
-	return 2000, 1000, 10
+	return 2000, 500, 1
 }
 
 // k3Plan returns the number of sampled tokens and the grid size of the
