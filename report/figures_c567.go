@@ -74,13 +74,13 @@ func tint(c color.Color, a float64) color.Color {
 // and its relative excess over the Bayes error against the separation,
 // with its style (width 0: markers only).
 type namedLine struct {
-	label      string
-	xy         plotter.XYs // misclassification
-	excess     plotter.XYs // (E - B) / B, positive values only
-	col        color.Color
-	dash       []vg.Length
-	glyph      draw.GlyphDrawer
-	width      vg.Length
+	label    string
+	xy       plotter.XYs // misclassification
+	excess   plotter.XYs // (E - B) / B, positive values only
+	col      color.Color
+	dash     []vg.Length
+	glyph    draw.GlyphDrawer
+	width    vg.Length
 	noExcess bool
 }
 
