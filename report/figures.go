@@ -125,6 +125,16 @@ func drawFigures(v *view) []Figure {
 	add(Figure{File: FileQuant, Title: "In-context quantization (C4)",
 		Caption: "Monte Carlo estimate of the quantization error Q_L of the identity attention layer against the sequence length L (log scale), with bars of two standard errors (d = 2, sigma = 0.3, centroids (2, 0) and (0, 2), lambda = 1); the solid line is the L -> infinity value Q_inf, the dashed line the input error d sigma^2."},
 		func() ([]byte, string, error) { return figureQuant(fd.Quant) }, fd.Quant != nil, sweep.FigQuant)
+	add(Figure{File: FileClustering, Title: "Clustering accuracy against the separation (C5)", Caption: clusteringCaption(fd.Clustering)},
+		func() ([]byte, string, error) { return figureClustering(fd.Clustering) }, len(fd.Clustering) > 0, sweep.FigClustering)
+	add(Figure{File: FileClouds, Title: "Point clouds and the layer's outputs (C5)", Caption: cloudsCaption(fd.Clouds)},
+		func() ([]byte, string, error) { return figureClouds(fd.Clouds) }, len(fd.Clouds) > 0, sweep.FigClouds)
+	add(Figure{File: FileComplexity, Title: "Sample complexity of the empirical minimizer (C6)", Caption: complexityCaption(fd.Complexity)},
+		func() ([]byte, string, error) { return figureComplexity(fd.Complexity) }, fd.Complexity != nil, sweep.FigComplexity)
+	add(Figure{File: FileTraining, Title: "SGD on a finite sample, by initialization (C6)", Caption: trainingCaption(fd.Training)},
+		func() ([]byte, string, error) { return figureTraining(fd.Training) }, fd.Training != nil, sweep.FigTraining)
+	add(Figure{File: FileK3, Title: "Three components in the plane: assignment cells (C7)", Caption: k3Caption(fd.K3)},
+		func() ([]byte, string, error) { return figureK3(fd.K3) }, fd.K3 != nil, sweep.FigK3)
 	return figs
 }
 

@@ -174,7 +174,9 @@ var catalog = []claims.Regime{
 func outcome(t *testing.T, workers int) *sweep.Outcome {
 	t.Helper()
 	cfg := sweep.Config{Seed: 3, InHyp: 12, Outside: 10, Workers: workers, Figures: true, Catalog: catalog, Quick: true}
-	return sweep.Execute(cfg, fakeSuite(), io.Discard)
+	o := sweep.Execute(cfg, fakeSuite(), io.Discard)
+	addFiguresC567(o)
+	return o
 }
 
 var meta = Meta{SuiteVersion: "9.9.9", GoVersion: "go1.x", Command: "go run ./cmd/verify run -seed 3", CatalogPath: "fixtures/regimes.json"}

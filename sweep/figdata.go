@@ -25,6 +25,16 @@ type Figures struct {
 	Maps []HoldMap
 	// Quant: the in-context quantization error against L.
 	Quant *QuantData
+	// Clustering: C5's misclassification curves, one series per
+	// lambda sigma^2 and hardmax.
+	Clustering []ClusteringSeries
+	// Clouds: the point clouds and the layer's outputs (C5).
+	Clouds []CloudPanel
+	// Complexity and Training: C6's sample complexity and SGD curves.
+	Complexity *ComplexityData
+	Training   *TrainingData
+	// K3: C7's K = 3 assignment cells.
+	K3 *claims.C7Figure
 	// Notes says, per figure, why it was not computed.
 	Notes map[string]string
 }
@@ -107,6 +117,7 @@ func computeFigures(env claims.Env, cfg Config, s Suite, out *Outcome, prog *pro
 			return err
 		}, FigQuant)
 	}
+	computeFiguresC567(env, cfg, s, &f, need, timed)
 	return f
 }
 
