@@ -27,9 +27,9 @@ func TestC0ChecksPresent(t *testing.T) {
 		regime string
 		want   []string
 	}{
-		{"theory-2.4-dot", []string{"C0.error-budget", "C0.lambda-zero", "C0.grad-error-budget", "C0.monte-carlo", "C0.gradient-fd", "C0.swap", "C0.rotation"}},
-		{"theory-2.4-distance", []string{"C0.error-budget", "C0.lambda-zero", "C0.grad-error-budget", "C0.monte-carlo", "C0.gradient-fd", "C0.swap", "C0.rotation", "C0.translation"}},
-		{"theory-2.4-hardmax", []string{"C0.error-budget", "C0.hardmax-closed-form", "C0.grad-error-budget", "C0.monte-carlo", "C0.gradient-fd", "C0.swap", "C0.rotation", "C0.translation"}},
+		{"reference-dot", []string{"C0.error-budget", "C0.lambda-zero", "C0.grad-error-budget", "C0.monte-carlo", "C0.gradient-fd", "C0.swap", "C0.rotation"}},
+		{"reference-distance", []string{"C0.error-budget", "C0.lambda-zero", "C0.grad-error-budget", "C0.monte-carlo", "C0.gradient-fd", "C0.swap", "C0.rotation", "C0.translation"}},
+		{"reference-hardmax", []string{"C0.error-budget", "C0.hardmax-closed-form", "C0.grad-error-budget", "C0.monte-carlo", "C0.gradient-fd", "C0.swap", "C0.rotation", "C0.translation"}},
 	}
 	for _, c := range cases {
 		res := (C0{}).Check(Env{Quick: true}, cat[c.regime])
@@ -98,7 +98,7 @@ func (o gradBugObjective) Eval(heads [][]float64) (theory.Eval, error) {
 // correctly, not flagged.
 func TestC0GradBudgetPlanted(t *testing.T) {
 	cat := loadCatalogT(t)
-	for _, name := range []string{"theory-2.4-dot", "theory-2.4-distance", "theory-2.4-hardmax", "high-dim-64", "unequal-norms-dot", "in-context-d16"} {
+	for _, name := range []string{"reference-dot", "reference-distance", "reference-hardmax", "high-dim-64", "unequal-norms-dot", "in-context-d16"} {
 		r := cat[name]
 		get := func(env Env) Result {
 			for _, x := range (C0{}).Check(env, r) {

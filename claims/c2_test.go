@@ -43,7 +43,7 @@ func (o c23NegGradObj) Eval(heads [][]float64) (theory.Eval, error) {
 // mu* = (3,0,0), (0,3,0) up to a rotation (orthogonal geometry with
 // Delta = 3 sqrt 2), equal weights.
 func c23Theory24(variant string, ls float64) Regime {
-	return Regime{Name: "theory-2.4-d3", D: 3, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal,
+	return Regime{Name: "reference-d3", D: 3, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal,
 		Separation: 3 * math.Sqrt2, Variant: variant, LambdaSigma2: ls, Seed: 1}
 }
 

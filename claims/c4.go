@@ -339,7 +339,7 @@ error.
 Numerical failures (an error or a non-finite value) give INCONCLUSIVE,
 never a panic.
 
-**Worked example** (the named regime in-context-theory-3): d = 2, sigma =
+**Worked example** (the named regime in-context-reference): d = 2, sigma =
 0.3, orthogonal centroids of norm 2, equal weights, lambda = 1 (lambda
 sigma^2 = 0.09): d sigma^2 = 0.18, Q_inf = 0.028354; reproduce with
 ` + "`go run ./cmd/verify eval -spec fixtures/eval_identity.json`" + ` (a spec

@@ -85,7 +85,7 @@ func loadCatalogT(t *testing.T) map[string]Regime {
 // FAIL on a regime where the true model HOLDS everywhere (C0 and C1): the
 // suite can fail.
 func TestPlantedBugsCaught(t *testing.T) {
-	r := loadCatalogT(t)["theory-2.4-distance"]
+	r := loadCatalogT(t)["reference-distance"]
 	verdicts := func(env Env) map[string]Result {
 		out := map[string]Result{}
 		for _, c := range []Claim{C0{}, C1{}} {

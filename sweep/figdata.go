@@ -48,7 +48,7 @@ const (
 )
 
 // CurvesRegimeName is the catalog regime of the training-curve figure.
-const CurvesRegimeName = "theory-2.4-distance"
+const CurvesRegimeName = "reference-distance"
 
 // curvesRegime returns the catalog's entry named CurvesRegimeName, or the
 // same regime as fixtures/regimes.json defines it.

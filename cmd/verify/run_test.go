@@ -330,8 +330,8 @@ func TestRunRemovesStaleFigures(t *testing.T) {
 func TestRunCheckRealClaims(t *testing.T) {
 	exp := filepath.Join(t.TempDir(), "expected.json")
 	table := `{"verdicts": [
-  {"regime": "theory-2.4-distance", "check": "C1.radius", "verdict": "FAILS", "reason": "planted"},
-  {"regime": "theory-2.4-distance", "check": "C9.nothing", "verdict": "HOLDS"}
+  {"regime": "reference-distance", "check": "C1.radius", "verdict": "FAILS", "reason": "planted"},
+  {"regime": "reference-distance", "check": "C9.nothing", "verdict": "HOLDS"}
 ]}`
 	if err := os.WriteFile(exp, []byte(table), 0o644); err != nil {
 		t.Fatal(err)
@@ -341,7 +341,7 @@ func TestRunCheckRealClaims(t *testing.T) {
 	if code != exitFailure {
 		t.Fatalf("code %d, want %d; stderr %s", code, exitFailure, stderr)
 	}
-	if !strings.Contains(stderr, "C1.radius on theory-2.4-distance: expected FAILS, got HOLDS") {
+	if !strings.Contains(stderr, "C1.radius on reference-distance: expected FAILS, got HOLDS") {
 		t.Errorf("stderr does not list the wrong row:\n%s", stderr)
 	}
 	if strings.Contains(stderr, "C9.nothing") {
