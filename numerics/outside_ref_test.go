@@ -250,8 +250,7 @@ func (p refProblem) refHessian(heads [][]float64, delta float64) [][]float64 {
 // E ||out_inf(x) - mu*_z||^2, out_inf(x) = sum_j w_j(x) mu*_j + lambda
 // sigma^2 x, w_1 = sigmoid(lambda <x, mu*_1 - mu*_2> + log(pi_1/pi_2)),
 // with the same quadrature (the non-polynomial direction is v = mu*_1 -
-// mu*_2). It also returns a rounding floor: E[(sum_i |terms of e_i|)^2],
-// the scale of the squared error's summands before they cancel.
+// mu*_2). It also returns E||out_inf(x) - mu*_z|| (for rounding floors).
 func (p refProblem) refQuantInf() (dd, float64) {
 	d := len(p.cents[0])
 	c1, c2 := ddVec(p.cents[0]), ddVec(p.cents[1])
@@ -283,14 +282,13 @@ func (p refProblem) refQuantInf() (dd, float64) {
 				w1 = ey.div(ey.add(ratio))
 			}
 			w2 := ddf(1).sub(w1)
-			m := 0.0
 			for i := range e {
 				e[i] = w1.mul(c1[i]).add(w2.mul(c2[i])).add(ls2.mul(x[i])).sub(ck[i])
-				m += math.Abs(w1.hi*c1[i].hi+w2.hi*c2[i].hi) + math.Abs(ls2.hi*x[i].hi) + math.Abs(ck[i].hi)
 			}
 			ww := wt.mul(pi)
-			q = q.add(ww.mul(ddInner(e, e)))
-			mag += ww.hi * m * m
+			e2 := ddInner(e, e)
+			q = q.add(ww.mul(e2))
+			mag += ww.hi * math.Sqrt(e2.hi)
 		})
 	}
 	return q, mag
