@@ -33,13 +33,16 @@ import (
 // error (riskSlack, gradSlack) and shifts them by up to that extra error:
 // Risk + riskSign(theta) riskSlack and Grad + gradSlack gradDir(theta)
 // (gradDir of norm <= 1). The stated bounds RiskErr + riskSlack and
-// GradErr + gradSlack therefore stay honest.
+// GradErr + gradSlack therefore stay honest, unless hideGradSlack is set:
+// then GradErr is the inner one and the gradient is dishonest, which is
+// allowed where a rule's promise rests on the risk bounds alone.
 type advObjective struct {
-	inner     theory.Objective
-	riskSlack float64
-	gradSlack float64
-	riskSign  func(theta []float64) float64   // in [-1, 1]
-	gradDir   func(theta []float64) []float64 // stacked, norm <= 1; nil: no shift
+	hideGradSlack bool
+	inner         theory.Objective
+	riskSlack     float64
+	gradSlack     float64
+	riskSign      func(theta []float64) float64   // in [-1, 1]
+	gradDir       func(theta []float64) []float64 // stacked, norm <= 1; nil: no shift
 }
 
 func (a *advObjective) Dim() int   { return a.inner.Dim() }
@@ -67,7 +70,9 @@ func (a *advObjective) Eval(heads [][]float64) (theory.Eval, error) {
 		}
 		ev.Grad = g
 	}
-	ev.GradErr += a.gradSlack
+	if !a.hideGradSlack {
+		ev.GradErr += a.gradSlack
+	}
 	return ev, nil
 }
 
@@ -132,29 +137,29 @@ func theoryExample(t *testing.T, lambda float64) (theory.Mixture, *numerics.Risk
 }
 
 // TestAdversarialFlowNeverAcceptsAnIncrease runs GradientFlow on the
-// THEORY example with risks shifted by +-1e-6 (pseudo-random sign per
-// point, stated error raised by 1e-6) and gradients shifted by 1e-4 in a
-// pseudo-random direction, from a start near the minimizer, where true
-// decreases are soon below the shifts. The flow's rule must still make
-// the exact risk (the inner objective, error ~1e-14, far below the
-// shifts) decrease along every accepted step. A rule that compares
-// reported risks without their errors accepts noise steps here (true
-// increases of order 1e-6).
+// THEORY example under two adversaries and checks, on the exact risk
+// (the inner objective, error ~1e-14, far below the shifts), that every
+// accepted step decreased it:
+//
+//   - "noise": risks shifted by +-1e-6 (pseudo-random sign per point,
+//     stated error raised by 1e-6) and gradients by 1e-4 in a
+//     pseudo-random direction, from starts near the minimizer, where true
+//     decreases are soon below the shifts;
+//   - "pull-away": from 1e-6 off the exact minimizer theta*, risks are
+//     reported lower the farther the point is from theta* (by 1e-6
+//     min(1, ||theta - theta*||/1e-4)) and gradients are shifted by 1e-3
+//     so that the descent direction points away from theta*. Every step
+//     then increases the exact risk (by ~L ||step||^2/2, about 5e-9 for
+//     the first one) while the reported risk decreases by up to 1e-6: a
+//     rule comparing reported risks without their errors accepts it; the
+//     certified rule must take no step. The gradient shift is not added
+//     to GradErr (else the flow would stop as converged at once): the
+//     flow's promise rests on the risk bounds only, whatever the
+//     gradient (GradientFlow's documentation).
 func TestAdversarialFlowNeverAcceptsAnIncrease(t *testing.T) {
 	_, inner := theoryExample(t, 1)
-	adv := &advObjective{inner: inner, riskSlack: 1e-6, gradSlack: 1e-4, riskSign: hashSign, gradDir: hashDir(4)}
-	for _, start := range [][][]float64{
-		{{3.2, 0.1}, {-0.1, 2.8}},
-		{{2.5, 0.5}, {0.4, 3.3}},
-		{{3.05, -0.05}, {-0.04, 3.04}},
-	} {
-		fl, err := numerics.GradientFlow(adv, start, numerics.FlowOptions{Record: 1, MaxIter: 300, GradTol: 1e-12})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(fl.Path) < 2 {
-			t.Fatalf("start %v: flow took no step (%s)", start, fl.Reason)
-		}
+	checkPath := func(name string, fl numerics.Flow) {
+		t.Helper()
 		prev, err := inner.Eval(fl.Path[0].Heads)
 		if err != nil {
 			t.Fatal(err)
@@ -165,14 +170,61 @@ func TestAdversarialFlowNeverAcceptsAnIncrease(t *testing.T) {
 				t.Fatal(err)
 			}
 			// exact decrease certified by the inner bounds: a step whose
-			// true risk did not decrease would show cur >= prev - errors.
+			// true risk did not decrease shows cur >= prev - errors.
 			if cur.Risk-cur.RiskErr >= prev.Risk+prev.RiskErr {
-				t.Fatalf("start %v: step %d accepted but the exact risk rose from %.15g to %.15g (bounds %.2g, %.2g)",
-					start, p.Iter, prev.Risk, cur.Risk, prev.RiskErr, cur.RiskErr)
+				t.Fatalf("%s: step %d accepted but the exact risk rose from %.15g to %.15g (bounds %.2g, %.2g)",
+					name, p.Iter, prev.Risk, cur.Risk, prev.RiskErr, cur.RiskErr)
 			}
 			prev = cur
 		}
-		t.Logf("start %v: %d accepted steps, final ||grad|| %.2g: %s", start, fl.Iter, fl.GradNorm, fl.Reason)
+		t.Logf("%s: %d accepted steps, final ||grad|| %.2g: %s", name, fl.Iter, fl.GradNorm, fl.Reason)
+	}
+
+	noise := &advObjective{inner: inner, riskSlack: 1e-6, gradSlack: 1e-4, riskSign: hashSign, gradDir: hashDir(4)}
+	for _, start := range [][][]float64{
+		{{3.2, 0.1}, {-0.1, 2.8}},
+		{{2.5, 0.5}, {0.4, 3.3}},
+		{{3.05, -0.05}, {-0.04, 3.04}},
+	} {
+		fl, err := numerics.GradientFlow(noise, start, numerics.FlowOptions{Record: 1, MaxIter: 300, GradTol: 1e-12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fl.Iter == 0 {
+			t.Fatalf("noise, start %v: the flow took no step (%s): the adversary is not exercising the rule", start, fl.Reason)
+		}
+		checkPath("noise", fl)
+	}
+
+	star, err := numerics.FindCritical(inner, [][]float64{{3, 0}, {0, 3}}, numerics.CriticalOptions{GradTol: 1e-13})
+	if err != nil || !star.Minimizer() {
+		t.Fatalf("minimizer not certified: %v %s", err, star.Reason)
+	}
+	ts := stack(star.Heads)
+	away := func(theta []float64) []float64 {
+		v := subVec(theta, ts)
+		if n := theory.Norm(v); n > 0 {
+			theory.Scale(1/n, v)
+		}
+		return v
+	}
+	pull := &advObjective{inner: inner, riskSlack: 1e-6, gradSlack: 1e-3, hideGradSlack: true,
+		riskSign: func(theta []float64) float64 { return -math.Min(1, theory.Norm(subVec(theta, ts))/1e-4) },
+		gradDir: func(theta []float64) []float64 {
+			v := away(theta)
+			theory.Scale(-1, v) // g' = g - G unit(theta - theta*): -g' points away
+			return v
+		}}
+	for _, dir := range [][]float64{{1, 0, 0, 0}, {0.5, -0.5, 0.5, 0.5}, {0, 0, 0.6, -0.8}} {
+		start := theory.Clone(star.Heads)
+		for i := range dir {
+			start[i/2][i%2] += 1e-6 * dir[i]
+		}
+		fl, err := numerics.GradientFlow(pull, start, numerics.FlowOptions{Record: 1, MaxIter: 50, GradTol: 1e-12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPath("pull-away", fl)
 	}
 }
 
