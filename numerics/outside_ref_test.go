@@ -110,7 +110,7 @@ func gaussHermite3() ([]dd, []dd) {
 // integrate calls f(x, weight) for the quadrature nodes of E over
 // x ~ N(m, sigma^2 I), m = centroid (dd), with e1 the direction carrying
 // the non-polynomial dependence; h is the trapezoid step.
-func integrate(m []dd, sigma float64, e1 []dd, h float64, f func(x []dd, wt dd)) {
+func integrate(m []dd, sigma float64, e1 []dd, h, zmax float64, f func(x []dd, wt dd)) {
 	d := len(m)
 	perp := orthoComplement(e1)
 	nodes, wts := gaussHermite3()
@@ -122,7 +122,6 @@ func integrate(m []dd, sigma float64, e1 []dd, h float64, f func(x []dd, wt dd))
 	inv := ddf(1).div(ddf(2).mul(ddPi).sqrt()) // 1/sqrt(2 pi)
 	sg := ddf(sigma)
 	x := make([]dd, d)
-	const zmax = 14.0
 	n := int(zmax / h)
 	for j := -n; j <= n; j++ {
 		z := ddf(float64(j) * h) // exact: h is a power of two
@@ -148,8 +147,14 @@ func integrate(m []dd, sigma float64, e1 []dd, h float64, f func(x []dd, wt dd))
 }
 
 // eval returns the reference risk and gradient at heads (dd), with the
-// trapezoid step multiplied by hScale (1 normally; 2 for the self-check).
+// trapezoid step multiplied by hScale (1 normally; 2 for the self-check)
+// on |z| <= 14.
 func (p refProblem) eval(heads [][]dd, hScale float64) refEval {
+	return p.evalOn(heads, hScale, 14)
+}
+
+// evalOn is eval on |z| <= zmax.
+func (p refProblem) evalOn(heads [][]dd, hScale, zmax float64) refEval {
 	d := len(p.cents[0])
 	lam := ddf(p.lambda)
 	w := make([]dd, d)
@@ -169,7 +174,7 @@ func (p refProblem) eval(heads [][]dd, hScale float64) refEval {
 	g := make([]dd, d)
 	for k, c := range p.cents {
 		pi := ddf(p.weights[k])
-		integrate(ddVec(c), p.sigma, e1, h, func(x []dd, wt dd) {
+		integrate(ddVec(c), p.sigma, e1, h, zmax, func(x []dd, wt dd) {
 			// scores and p_1 = sigmoid(s_1 - s_2)
 			s := ddInner(x, w)
 			if p.variant == theory.Distance {
@@ -210,40 +215,49 @@ func (p refProblem) eval(heads [][]dd, hScale float64) refEval {
 // refHessian returns the reference Hessian at heads (float64 input,
 // stacked as numerics.Hessian stacks it: head 0's coordinates first) by
 // Richardson-extrapolated central differences of the dd reference
-// gradient with step delta: (4 D(delta) - D(2 delta))/3 has error
-// O(delta^4) times the gradient's fifth derivative, and rounding
-// 1e-30/delta.
-func (p refProblem) refHessian(heads [][]float64, delta float64) [][]float64 {
+// gradient, (4 D(delta) - D(2 delta))/3, with error O(delta^4) times the
+// gradient's fifth derivative and rounding 1e-30/delta. It also returns
+// the same extrapolation from steps 2 delta and 4 delta, whose difference
+// from the first measures the reference's own error. The gradient is
+// evaluated with the trapezoid step doubled on |z| <= 10 (errors below
+// 1e-20, far below the 1e-10 scale of the Hessian errors compared).
+func (p refProblem) refHessian(heads [][]float64, delta float64) (H, H2 [][]float64) {
 	d := len(heads[0])
 	n := 2 * d
-	H := make([][]float64, n)
+	H, H2 = make([][]float64, n), make([][]float64, n)
 	for i := range H {
-		H[i] = make([]float64, n)
+		H[i], H2[i] = make([]float64, n), make([]float64, n)
 	}
 	gradAt := func(i int, off float64) []dd {
 		hs := [][]dd{ddVec(heads[0]), ddVec(heads[1])}
 		hs[i/d][i%d] = hs[i/d][i%d].addf(off) // exact in dd
-		e := p.eval(hs, 1)
+		e := p.evalOn(hs, 2, 10)
 		return append(append([]dd(nil), e.grad[0]...), e.grad[1]...)
 	}
 	for i := range n {
-		gp, gm := gradAt(i, delta), gradAt(i, -delta)
-		gp2, gm2 := gradAt(i, 2*delta), gradAt(i, -2*delta)
+		var g [3][2][]dd
+		for s, m := range []float64{1, 2, 4} {
+			g[s][0], g[s][1] = gradAt(i, m*delta), gradAt(i, -m*delta)
+		}
 		for r := range n {
-			d1 := gp[r].sub(gm[r]).div(ddf(2 * delta))
-			d2 := gp2[r].sub(gm2[r]).div(ddf(4 * delta))
-			H[r][i] = d1.mulf(4).sub(d2).div(ddf(3)).float()
+			var D [3]dd
+			for s, m := range []float64{1, 2, 4} {
+				D[s] = g[s][0][r].sub(g[s][1][r]).div(ddf(2 * m * delta))
+			}
+			H[r][i] = D[0].mulf(4).sub(D[1]).div(ddf(3)).float()
+			H2[r][i] = D[1].mulf(4).sub(D[2]).div(ddf(3)).float()
 		}
 	}
-	// symmetrize (the exact Hessian is symmetric; the difference is the
-	// reference's own error, checked by the caller)
-	for i := range n {
-		for j := i + 1; j < n; j++ {
-			m := (H[i][j] + H[j][i]) / 2
-			H[i][j], H[j][i] = m, m
+	// symmetrize (the exact Hessian is symmetric)
+	for _, M := range [][][]float64{H, H2} {
+		for i := range n {
+			for j := i + 1; j < n; j++ {
+				m := (M[i][j] + M[j][i]) / 2
+				M[i][j], M[j][i] = m, m
+			}
 		}
 	}
-	return H
+	return H, H2
 }
 
 // refQuantInf is the reference L -> infinity quantization error
@@ -271,7 +285,7 @@ func (p refProblem) refQuantInf() (dd, float64) {
 	e := make([]dd, d)
 	for k, ck := range [][]dd{c1, c2} {
 		pi := ddf(p.weights[k])
-		integrate(ck, p.sigma, e1, h, func(x []dd, wt dd) {
+		integrate(ck, p.sigma, e1, h, 14, func(x []dd, wt dd) {
 			// w_1 = 1/(1 + (pi_2/pi_1) e^-y), y = lambda <x, v>, overflow-free
 			y := ddf(p.lambda).mul(ddInner(x, v))
 			var w1 dd

@@ -184,18 +184,19 @@ func TestOutsideQuantInfBound(t *testing.T) {
 // bound against a Hessian differenced from the double-double reference
 // gradient (Richardson-extrapolated central differences, step 2^-14:
 // truncation O(delta^4) ~ 1e-17 times the fifth derivative, rounding
-// 1e-30/delta), whose own error is measured by halving its step:
+// 1e-20/delta), whose own error is measured by doubling its step:
 // honesty ||H - H_ref||_F <= errBound, and tightness errBound <=
 // 100 max(||H - H_ref||_F, floor) with floor = GradErr^(2/3), the
 // accuracy differencing a gradient known to GradErr can reach at best
 // (optimal step GradErr^(1/3)). The Hessian bound's truncation part is an
 // estimate (numerics.Hessian says so); this test is what backs it.
-// Measured bound/max(true, floor): 1.2 to 3.3, so a bound inflated 100
+// Measured bound/max(true, floor): 1.2 to 2.5, so a bound inflated 100
 // times fails in every case. (The bound's gradient-error term is not
 // exercised here, the gradients being accurate far below their bounds:
 // TestAdversarialHessian covers it.)
 func TestOutsideHessianBound(t *testing.T) {
-	for _, c := range outsideCases()[:5] {
+	all := outsideCases()
+	for _, c := range []outsideCase{all[0], all[2], all[4]} {
 		mix := c.p.mixture(t)
 		obj, err := numerics.NewRisk(mix, theory.Prototype{Variant: c.p.variant, Lambda: c.p.lambda})
 		if err != nil {
@@ -209,8 +210,7 @@ func TestOutsideHessianBound(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref := c.p.refHessian(c.heads, 0x1p-14)
-		ref2 := c.p.refHessian(c.heads, 0x1p-15)
+		ref, ref2 := c.p.refHessian(c.heads, 0x1p-14)
 		n := len(ref)
 		diff, self := 0.0, 0.0
 		for i := range n {
