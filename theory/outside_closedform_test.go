@@ -17,7 +17,7 @@ import (
 // is the folded normal mean E|s|), by composite Simpson on
 // 2 sigma int_0^40 v phi(v + delta/sigma) dv: the integrand is smooth on
 // [0, 40] and below 1e-340 beyond, and Simpson's error with step 2^-9 is
-// h^4/180 max|f””| * 40 < 1e-12 of the integrand's scale phi(x).
+// h^4/180 max|f^(4)| * 40 < 1e-12 of the integrand's scale phi(x).
 func foldedBias(delta, sigma float64) float64 {
 	x := delta / sigma
 	const h = 1.0 / 512
