@@ -162,3 +162,41 @@ func TestHardmaxScoresAndTies(t *testing.T) {
 		t.Errorf("tie between heads 0 and 1: probabilities %v, want [1 0 0]", p)
 	}
 }
+
+// TestMixtureDomainsAndPair pins NewMixture's and Pair's documented
+// edges: a single component of weight exactly 1 is valid; equal
+// centroids give delta = 0 and the zero vector u; and Separation and
+// BayesError scale with sigma (checked at sigma != 1 against
+// 2 delta/sigma and Phi(-delta/sigma) = erfc(delta/(sigma sqrt 2))/2,
+// to a few ulps).
+func TestMixtureDomainsAndPair(t *testing.T) {
+	if _, err := theory.NewMixture([]float64{1}, [][]float64{{0.5, -1}}, 1); err != nil {
+		t.Errorf("one component of weight 1 rejected: %v", err)
+	}
+	eq, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{1, 2}, {1, 2}}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := eq.Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Delta != 0 || p.U[0] != 0 || p.U[1] != 0 || p.Separation != 0 {
+		t.Errorf("equal centroids: delta %v, u %v, separation %v; want 0, zero vector, 0", p.Delta, p.U, p.Separation)
+	}
+	mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0}, {0, 4}}, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err = mix.Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ||mu*_1 - mu*_2|| = 5: delta = 2.5, separation 5/0.5 = 10
+	if math.Abs(p.Delta-2.5) > 1e-15 || math.Abs(p.Separation-10) > 1e-14 {
+		t.Errorf("delta %v, separation %v; want 2.5, 10", p.Delta, p.Separation)
+	}
+	if got, want := p.BayesError(mix.Sigma), math.Erfc(5/math.Sqrt2)/2; math.Abs(got-want) > 1e-13*want {
+		t.Errorf("BayesError = %.17g, want Phi(-5) = %.17g", got, want)
+	}
+}
