@@ -75,6 +75,19 @@ func TestFlowRules(t *testing.T) {
 			t.Errorf("got %d steps, %d evaluations (%s); want 0 steps, 3 evaluations, stopped on the predicted decrease", fl.Iter, fl.Evals, fl.Reason)
 		}
 	})
+	t.Run("stop at equality", func(t *testing.T) {
+		// theta = 2, Step0 = 0.125, c = 0.5, E = 0.125: trial R' =
+		// 1.53125 is rejected (1.65625 >= 1.625), and s g^2 = 0.5 equals
+		// 2E + c s g^2 = 0.5 exactly: the flow stops after 2 evaluations
+		// and reports the predicted decrease s g^2 = 0.5.
+		fl, err := numerics.GradientFlow(quad1{a: 1, e: 0.125}, [][]float64{{2}}, numerics.FlowOptions{Step0: 0.125, Armijo: 0.5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fl.Iter != 0 || fl.Evals != 2 || !strings.Contains(fl.Reason, "predicted decrease 0.5 ") {
+			t.Errorf("got %d steps, %d evaluations (%s); want 0 steps, 2 evaluations, predicted decrease 0.5", fl.Iter, fl.Evals, fl.Reason)
+		}
+	})
 	t.Run("acceptance is strict", func(t *testing.T) {
 		// Step0 = 0.5, c = 0.25, E = 0.125: R' + E = 0.125 + 0.125 equals
 		// R - E - c s g^2 = 0.5 - 0.125 - 0.125 exactly: not accepted.
