@@ -11,7 +11,12 @@ import (
 // quartic is R = sum_i theta_i^4 / 4 (two heads), whose Hessian is
 // diag(3 theta_i^2) and whose central difference with step h is exactly
 // 3 theta_i^2 + h^2 on the diagonal: the truncation error shows the step.
-type quartic struct{ d int }
+// ge > 0 replaces the reported gradient error (a looser, still honest
+// bound).
+type quartic struct {
+	d  int
+	ge float64
+}
 
 func (q quartic) Dim() int   { return q.d }
 func (q quartic) Heads() int { return 2 }
@@ -25,6 +30,9 @@ func (q quartic) Eval(h [][]float64) (theory.Eval, error) {
 			// a few ulps of each cube
 			ev.GradErr = math.Hypot(ev.GradErr, 4*0x1p-52*math.Abs(x*x*x))
 		}
+	}
+	if q.ge > 0 {
+		ev.GradErr = q.ge
 	}
 	return ev, nil
 }
@@ -78,5 +86,36 @@ func TestHessianScaleFree(t *testing.T) {
 				t.Fatalf("Hessian at 0: entry (%d, %d) = %v, bound %v", i, j, H.At(i, j), bound)
 			}
 		}
+	}
+}
+
+// TestHessianBoundFormula pins the Hessian bound's formula where every
+// term is known: on the quartic at |theta_i| = 1 with stated GradErr E =
+// 1e-6, all steps are h = cbrt(E) = 1e-2, the central difference's error
+// is exactly h^2 on each of the 4 diagonal entries (Frobenius 2 h^2), the
+// Richardson estimate |D_h - D_2h|/3 = |h^2 - 4 h^2|/3 = h^2 is exact, and
+// the gradient-error term is (E + E)/(2h) = h^2 per column (Frobenius
+// 2 h^2). The documented bound 2 * truncation + gradient term is then
+// 6 h^2 = 3 times the true error; rounding moves this by < 1e-9 relative.
+func TestHessianBoundFormula(t *testing.T) {
+	heads := [][]float64{{1, -1}, {-1, 1}}
+	H, bound, err := numerics.Hessian(quartic{d: 2, ge: 1e-6}, heads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := 0.0
+	for i := range 4 {
+		for j := range 4 {
+			want := 0.0
+			if i == j {
+				want = 3
+			}
+			diff = math.Hypot(diff, H.At(i, j)-want)
+		}
+	}
+	ratio := bound / diff
+	t.Logf("true error %.6g (2 h^2 = %.6g), bound %.6g, ratio %.9g", diff, 2*math.Pow(math.Cbrt(1e-6), 2), bound, ratio)
+	if math.Abs(ratio-3) > 1e-6 {
+		t.Errorf("Hessian bound %.6g is %.9g times the true error %.6g; the documented formula gives exactly 3", bound, ratio, diff)
 	}
 }
