@@ -119,3 +119,56 @@ func TestHessianBoundFormula(t *testing.T) {
 		t.Errorf("Hessian bound %.6g is %.9g times the true error %.6g; the documented formula gives exactly 3", bound, ratio, diff)
 	}
 }
+
+// linearField reports the gradient B theta for a fixed matrix B (not
+// necessarily symmetric), with a negligible stated error: a formula
+// probe, not an honest objective when B is not symmetric.
+type linearField struct {
+	b [4][4]float64
+}
+
+func (l linearField) Dim() int   { return 2 }
+func (l linearField) Heads() int { return 2 }
+func (l linearField) Eval(h [][]float64) (theory.Eval, error) {
+	th := stack(h)
+	g := make([]float64, 4)
+	for i := range g {
+		for j := range g {
+			g[i] += l.b[i][j] * th[j]
+		}
+	}
+	return theory.Eval{Grad: [][]float64{g[:2], g[2:]}, GradErr: 1e-300}, nil
+}
+
+// TestHessianAsymmetryTerm pins the asymmetry part of the Hessian bound:
+// for a linear gradient field B theta the differences are exact (D_h =
+// D_2h = B, Richardson estimate 0) and the gradient-error term is
+// negligible (1e-300/h), so the bound is 2 (safety factor) times the
+// Frobenius norm of the asymmetry (B - B^T)/2, and H is the symmetric
+// part of B to the differences' rounding, eps ||g|| / h ~ 2e-16 * 5 /
+// 6e-6 ~ 2e-10 (tolerance 1e-9; those rounding differences also enter
+// the Richardson estimate, at 1e-10 relative to the bound).
+func TestHessianAsymmetryTerm(t *testing.T) {
+	l := linearField{b: [4][4]float64{
+		{2, 0.25, 0, 0},
+		{-0.25, 1, 0, 0.5},
+		{0, 0, 3, 0},
+		{0, 0.1, 0, 1.5},
+	}}
+	H, bound, err := numerics.Hessian(l, [][]float64{{1, 2}, {-1, 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asym := 0.0
+	for i := range 4 {
+		for j := range 4 {
+			if d := H.At(i, j) - (l.b[i][j]+l.b[j][i])/2; math.Abs(d) > 1e-9 {
+				t.Errorf("H[%d][%d] = %v, want the symmetric part %v", i, j, H.At(i, j), (l.b[i][j]+l.b[j][i])/2)
+			}
+			asym = math.Hypot(asym, (l.b[i][j]-l.b[j][i])/2)
+		}
+	}
+	if want := 2 * asym; math.Abs(bound-want) > 1e-9*want {
+		t.Errorf("Hessian bound %.12g, want 2 ||(B - B^T)/2||_F = %.12g", bound, want)
+	}
+}
