@@ -644,3 +644,30 @@ func TestSubspaceSeesEveryEigenvalue(t *testing.T) {
 		}
 	}
 }
+
+// TestNewSubspaceRejectsNonOrthonormal checks NewSubspace's validation:
+// each basis vector of unit norm and orthogonal to the others (to 1e-12),
+// of length d, between 1 and d of them.
+func TestNewSubspaceRejectsNonOrthonormal(t *testing.T) {
+	obj := quadratic{a: mat.NewSymDense(6, nil), d: 3, k: 2}
+	s := 1 / math.Sqrt2
+	cases := []struct {
+		name  string
+		basis [][]float64
+		ok    bool
+	}{
+		{"orthonormal", [][]float64{{s, s, 0}, {s, -s, 0}}, true},
+		{"full", [][]float64{{1, 0, 0}, {0, 0, 1}, {0, 1, 0}}, true},
+		{"not unit", [][]float64{{1, 0, 0}, {0, 2, 0}}, false},
+		{"first not unit", [][]float64{{0.5, 0, 0}}, false},
+		{"not orthogonal", [][]float64{{1, 0, 0}, {s, s, 0}}, false},
+		{"wrong length", [][]float64{{1, 0}}, false},
+		{"empty", nil, false},
+		{"too many", [][]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 0, 0}}, false},
+	}
+	for _, c := range cases {
+		if _, err := numerics.NewSubspace(obj, c.basis); (err == nil) != c.ok {
+			t.Errorf("%s: NewSubspace error %v, want ok = %v", c.name, err, c.ok)
+		}
+	}
+}
