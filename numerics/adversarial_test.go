@@ -645,6 +645,17 @@ func TestSubspaceSeesEveryEigenvalue(t *testing.T) {
 	}
 }
 
+// TestSpanBasisAtMostD checks that SpanBasis never returns more than d
+// vectors, even with tol = 0, where the rounding residual of a vector
+// already in the span (about 1e-17 after two Gram-Schmidt passes) is not
+// dropped by the tolerance.
+func TestSpanBasisAtMostD(t *testing.T) {
+	vs := [][]float64{{0.3, 0.7, -0.2}, {1.1, -0.4, 0.9}, {0.25, 0.35, 0.45}, {0.7, 0.1, 0.3}, {-0.6, 0.2, 0.8}}
+	if b := numerics.SpanBasis(vs, 0); len(b) != 3 {
+		t.Errorf("SpanBasis of 5 vectors spanning R^3 with tol = 0: %d vectors, want 3", len(b))
+	}
+}
+
 // TestNewSubspaceRejectsNonOrthonormal checks NewSubspace's validation:
 // each basis vector of unit norm and orthogonal to the others (to 1e-12),
 // of length d, between 1 and d of them.
