@@ -200,3 +200,28 @@ func TestMixtureDomainsAndPair(t *testing.T) {
 		t.Errorf("BayesError = %.17g, want Phi(-5) = %.17g", got, want)
 	}
 }
+
+// TestRiskLambdaZeroAgainstAveragedLoss checks RiskLambdaZero (three
+// heads, d = 2, sigma != 1) against the pointwise loss of the lambda = 0
+// layer (output = mean of the heads) averaged over the mixture by the
+// quadrature of averageLoss (exact here: the integrand is a quadratic
+// polynomial, for which the 3-point Gauss-Hermite rule in y and the
+// trapezoid rule in z are exact up to the e^-72 truncation at |z| = 12),
+// to 1e-12 (1 + R) as in TestPrototypeLossAveragesToReducedRisk.
+func TestRiskLambdaZeroAgainstAveragedLoss(t *testing.T) {
+	mix, err := theory.NewMixture([]float64{0.3, 0.7}, [][]float64{{1.5, -0.5}, {-1, 2}}, 0.6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads := [][]float64{{1, 0.5}, {-0.5, 1}, {2, 2}}
+	got := theory.RiskLambdaZero(mix, heads)
+	// averageLoss integrates a two-head layer; at lambda = 0 the output is
+	// the mean of the heads, so the pair (m - v, m + v), with m the mean of
+	// the three heads, has the same output T(x) = m everywhere.
+	m := []float64{(1 - 0.5 + 2) / 3, (0.5 + 1 + 2) / 3}
+	two := [][]float64{{m[0] - 0.5, m[1] + 0.5}, {m[0] + 0.5, m[1] - 0.5}}
+	want, _ := averageLoss(mix, theory.Prototype{Variant: theory.Dot, Lambda: 0}, two, 0.125)
+	if math.Abs(got-want) > 1e-12*(1+want) {
+		t.Errorf("RiskLambdaZero = %.15g, averaged lambda = 0 loss %.15g", got, want)
+	}
+}
