@@ -538,6 +538,10 @@ func TestSpanBasisExtraDirection(t *testing.T) {
 		{"d4/span3", [][]float64{{1, 0, 0, 1}, {0, 2, 0, 1}, {0, 0, 3, 1}}, 3},
 		{"d5/span2", [][]float64{{1, 2, 3, 4, 5}, {5, 4, 3, 2, 1}}, 2},
 		{"d3/span3", [][]float64{{1, 0, 0}, {1, 1, 0}, {1, 1, 1}}, 3},
+		// the span contains the first axes: the extra direction must be
+		// the axis farthest from the span, not the first one
+		{"d3/span-of-axes", [][]float64{{1, 0, 0}, {0, 2, 0}}, 2},
+		{"d4/span-of-axes", [][]float64{{0, 0, 0, 1}, {1, 1, 0, 0}, {1, -1, 0, 0}}, 3},
 	}
 	for _, c := range cases {
 		b := numerics.SpanBasis(c.vs, 1e-12)
