@@ -437,8 +437,8 @@ func (c C0) finiteDifference(r Regime, obj theory.Objective, theta [][]float64, 
 // paper's setting, which every valid regime realizes.
 func (C0) Hypotheses() []Hypothesis {
 	return []Hypothesis{{
-		Text:       "Any valid regime of the paper's setting: a two-component isotropic Gaussian mixture and the two-head layer (dot, distance or hardmax scores); C0 checks the numerics, not the paper, and must hold everywhere.",
-		Provenance: FromPaper, Ref: "docs/MODEL.md §1, §2",
+		Text:  "Any valid regime of the paper's setting: a two-component isotropic Gaussian mixture and the two-head layer (dot, distance or hardmax scores); C0 checks the numerics, not the paper, and must hold everywhere.",
+		Short: "a valid regime of the model", Provenance: FromPaper, Ref: "docs/MODEL.md §1, §2",
 	}}
 }
 

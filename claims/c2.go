@@ -134,7 +134,7 @@ func (C2) InHypotheses(r Regime) bool { return c13InHypotheses(r) }
 func (C2) Hypotheses() []Hypothesis {
 	return append(c13Hypotheses(),
 		Hypothesis{Text: "Admissible set: each head within rho delta of its own centroid with rho = 0.9. Any rho < 1 keeps each head inside its own centroid's Voronoi cell; 0.9 is the statement's choice (the sampling radius of the original experiment), not a fitted value.",
-			Provenance: Derived, Ref: "docs/MODEL.md §8.5"},
+			Short: "heads within 0.9 delta of their centroids (admissible set)", Provenance: Derived, Ref: "docs/MODEL.md §8.5"},
 		Hypothesis{Text: "Dot variant with centroids at an angle below 90 degrees: sampled alignment can fail inside the a priori hypotheses (1 of 200 regimes drawn inside them: angle 0.694 rad, Delta = 12, pi_1 = 0.8, lambda sigma^2 = 0.124, cosine -0.256; another at angle 0.691 rad, Delta = 9.54, cosine -0.27). An earlier statement excluded angles below 90 degrees after seeing such failures.",
 			Provenance: Measured, Ref: "go test ./claims -run 'TestC13Sweep|TestC2DotSmallAngle' -c13.sweep=200 -c13.only=C2 -v -timeout 60m"},
 		Hypothesis{Text: "The separation above which every claim check of C2 holds, per variant, geometry, weight and temperature (an earlier statement assumed Delta >= 3 and lambda sigma^2 >= 1, from where failures stopped).",

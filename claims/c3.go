@@ -199,7 +199,7 @@ func (C3) InHypotheses(r Regime) bool { return c13InHypotheses(r) }
 func (C3) Hypotheses() []Hypothesis {
 	return append(c13Hypotheses(),
 		Hypothesis{Text: "Admissible initializations: small scale, centroid scale, tokens sampled from the data, perturbed centroids (each head within delta/2 of its own centroid); starts with both heads in one centroid's region, or equal heads, are not admissible.",
-			Provenance: FromPaper, Ref: "docs/MODEL.md §7.4"},
+			Short: "admissible starts (small scale, centroid scale, data tokens, perturbed centroids)", Provenance: FromPaper, Ref: "docs/MODEL.md §7.4"},
 		Hypothesis{Text: "Origin-centred starts leave a dead head when the data are far from the origin (R* = max_k ||mu*_k|| / sigma large). Over 200 regimes drawn inside the a priori hypotheses, small-scale starts failed on 17 (smallest R* 8.10) and centroid-scale starts on 27 (smallest R* 7.71); data-token and perturbed-centroid starts never failed. An earlier statement assumed R* <= 7 and R* <= 4 for these schemes, just below the first failures it had seen (8.49 and 5.41).",
 			Provenance: Measured, Ref: "go test ./claims -run TestC13Sweep -c13.sweep=200 -c13.only=C3 -v -timeout 60m"},
 		Hypothesis{Text: "First dead-head failures of each scheme on pinned regimes: small-scale at R* = 8.49 (orthogonal centroids, Delta = 12, dot, lambda sigma^2 = 9.01), centroid-scale at R* = 18.3 (angle 0.524 rad, Delta = 9.47).",

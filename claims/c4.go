@@ -129,13 +129,13 @@ func (C4) Ranges() Ranges {
 func (C4) Hypotheses() []Hypothesis {
 	return []Hypothesis{
 		{Text: "The layer: key, query and value are the identity and the scores are scaled by lambda > 0 (lambda = 1 is the paper's identity layer); each token's output averages all L tokens of its sequence, itself included; nothing is learned.",
-			Provenance: FromPaper, Ref: "docs/MODEL.md §6"},
+			Short: "identity key, query and value", Provenance: FromPaper, Ref: "docs/MODEL.md §6"},
 		{Text: "The data: the tokens of a sequence are drawn independently from a two-component isotropic Gaussian mixture, N(mu*_k, sigma^2 I_d) with weights pi_1, pi_2; the centroids may change from one sequence to the next.",
-			Provenance: FromPaper, Ref: "docs/MODEL.md §1, §6"},
+			Short: "two-component isotropic mixture", Provenance: FromPaper, Ref: "docs/MODEL.md §1, §6"},
 		{Text: "The tokens are well separated: Delta = ||mu*_1 - mu*_2|| / sigma >= 6, i.e. each centroid 3 sigma from the midpoint (overlap Phi(-3) = 0.13%), the convention shared by C1 to C4 for the paper's \"separation large enough\".",
-			Provenance: Derived, Ref: "docs/MODEL.md §8.4"},
+			Short: "Delta >= 6", Provenance: Derived, Ref: "docs/MODEL.md §8.4"},
 		{Text: "lambda sigma^2 < 1. Necessary: the limit output contains the tilt term lambda sigma^2 x, and Q_inf >= (lambda sigma^2)^2 d sigma^2 in every regime, so Q_inf < d sigma^2 is impossible when lambda sigma^2 >= 1.",
-			Provenance: Derived, Ref: "docs/MODEL.md §8.3"},
+			Short: "lambda sigma^2 < 1 (necessary)", Provenance: Derived, Ref: "docs/MODEL.md §8.3"},
 		{Text: "Where the limit improves on the input: the separation threshold above which (or below which: the pull toward the origin grows with the centroids' norms) Q_inf < d sigma^2, per slice of lambda sigma^2, geometry and weights.",
 			Provenance: Measured, Ref: "go run ./cmd/verify (thresholds table, claim C4)"},
 		{Text: "Finite sequences: the self term keeps a token's output near the token unless L is large against exp(lambda sigma^2 d (1 - lambda sigma^2 / 2)); on the ladder used here the finite-L checks are INCONCLUSIVE, not FAILS, once lambda sigma^2 d > 6.",

@@ -110,7 +110,7 @@ func (C5) Ranges() Ranges { return FullRanges() }
 // centroids) and the derivation of the misclassification bound.
 func (C5) Hypotheses() []Hypothesis {
 	return append(c13Hypotheses(),
-		Hypothesis{Text: "The misclassification bound Phi(-g) uses the certified distance r (units of sigma) of theta^ to the centroids and, for the dot variant, rho = max_k ||mu*_k|| / sigma; it is informative (g > 0) when r is small against Delta/2", Provenance: Derived, Ref: "docs/MODEL.md §7.6"})
+		Hypothesis{Text: "The misclassification bound Phi(-g) uses the certified distance r (units of sigma) of theta^ to the centroids and, for the dot variant, rho = max_k ||mu*_k|| / sigma; it is informative (g > 0) when r is small against Delta/2", Short: "misclassification bound from the certified distance to the centroids", Provenance: Derived, Ref: "docs/MODEL.md §7.6"})
 }
 
 // InHypotheses reports whether r satisfies C1's a priori hypotheses.

@@ -165,8 +165,8 @@ func (C6) Ranges() Ranges {
 // items and the M-estimator asymptotics.
 func (C6) Hypotheses() []Hypothesis {
 	return append(c13Hypotheses(),
-		Hypothesis{Text: "Training data: n i.i.d. unlabeled tokens from the same mixture; the layer is trained on the empirical risk", Provenance: FromPaper, Ref: "docs/MODEL.md §1, §2"},
-		Hypothesis{Text: "M-estimator asymptotics: n E||theta_n - theta^||^2 -> tr(H^-1 S H^-1) when the population Hessian H at theta^ is positive definite and the per-token loss has moments (Gaussian data)", Provenance: Derived, Ref: "docs/MODEL.md §7.7"})
+		Hypothesis{Text: "Training data: n i.i.d. unlabeled tokens from the same mixture; the layer is trained on the empirical risk", Short: "n i.i.d. tokens, empirical risk", Provenance: FromPaper, Ref: "docs/MODEL.md §1, §2"},
+		Hypothesis{Text: "M-estimator asymptotics: n E||theta_n - theta^||^2 -> tr(H^-1 S H^-1) when the population Hessian H at theta^ is positive definite and the per-token loss has moments (Gaussian data)", Short: "M-estimator asymptotics (H positive definite)", Provenance: Derived, Ref: "docs/MODEL.md §7.7"})
 }
 
 // InHypotheses reports whether r satisfies C1's a priori hypotheses.

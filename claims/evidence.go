@@ -29,6 +29,9 @@ func (p Provenance) APriori() bool { return p == FromPaper || p == Derived }
 type Hypothesis struct {
 	// Text states the hypothesis in words and symbols (no code names).
 	Text string `json:"text"`
+	// Short is a label of a few words for tables (the verdict table);
+	// empty means Text is shown.
+	Short string `json:"short,omitempty"`
 	// Provenance is paper, derived or measured.
 	Provenance Provenance `json:"provenance"`
 	// Ref names where it comes from: a docs/MODEL.md section for paper and

@@ -149,10 +149,10 @@ func (C7) Ranges() Ranges {
 // Hypotheses lists C7's hypotheses with their provenance.
 func (C7) Hypotheses() []Hypothesis {
 	return []Hypothesis{
-		{Text: "Data and layer: an isotropic Gaussian mixture of K components and a layer with K heads, one per component, trained on the population risk; the claim is stated for 3 <= K <= 5 (fixed before any result: the configurations the two-cluster result is extended to; the paper's analysis is for two)", Provenance: Derived, Ref: "docs/MODEL.md §7.8"},
-		{Text: "Separation large enough, for every pair of centroids: distance at least 6 sigma (C1's convention)", Provenance: Derived, Ref: "docs/MODEL.md §8.4"},
-		{Text: "Softmax resolution at the smallest pair (distance variant): lambda sigma^2 Delta_min^2 >= 13.21 (C1's condition)", Provenance: Derived, Ref: "docs/MODEL.md §8.1"},
-		{Text: "Variant distance or hardmax (the dot variant's limit is nearest-centroid only with equal norms)", Provenance: Derived, Ref: "docs/MODEL.md §8.2"},
+		{Text: "Data and layer: an isotropic Gaussian mixture of K components and a layer with K heads, one per component, trained on the population risk; the claim is stated for 3 <= K <= 5 (fixed before any result: the configurations the two-cluster result is extended to; the paper's analysis is for two)", Short: "K = 3 to 5 components, one head each", Provenance: Derived, Ref: "docs/MODEL.md §7.8"},
+		{Text: "Separation large enough, for every pair of centroids: distance at least 6 sigma (C1's convention)", Short: "every pair of centroids >= 6 sigma apart", Provenance: Derived, Ref: "docs/MODEL.md §8.4"},
+		{Text: "Softmax resolution at the smallest pair (distance variant): lambda sigma^2 Delta_min^2 >= 13.21 (C1's condition)", Short: "lambda sigma^2 Delta_min^2 >= 13.21 (distance)", Provenance: Derived, Ref: "docs/MODEL.md §8.1"},
+		{Text: "Variant distance or hardmax (the dot variant's limit is nearest-centroid only with equal norms)", Short: "variant distance or hardmax", Provenance: Derived, Ref: "docs/MODEL.md §8.2"},
 		{Text: "Measured with weights 0.1/0.45/0.45 (K = 3, lambda sigma^2 = 1): the minimizer lies 0.60, 0.52, 0.33 and 0.18 sigma from the centroids at pair distances 4, 5, 5.5 and 6 sigma; population k-means (hardmax) within 0.27 sigma already at 4 sigma. The random regimes draw every weight >= 0.1 (a sampling choice).", Provenance: Measured, Ref: "go test ./claims -run C7 -v"},
 	}
 }

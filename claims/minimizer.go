@@ -62,13 +62,13 @@ func c13InHypotheses(r Regime) bool {
 func c13Hypotheses() []Hypothesis {
 	return []Hypothesis{
 		{Text: "Data: a two-component isotropic Gaussian mixture x ~ pi_1 N(mu*_1, sigma^2 I_d) + pi_2 N(mu*_2, sigma^2 I_d) in any dimension d, with any weights pi_1 in (0, 1); the layer has two heads (variant dot, distance, or their lambda -> infinity limit hardmax) and is trained on the population risk. The random regimes sample d in [2, 64], pi_1 in [0.2, 0.8] and sigma in [0.3, 3]: these ranges are a sampling choice, not hypotheses.",
-			Provenance: FromPaper, Ref: "docs/MODEL.md §1, §2, §3"},
+			Short: "two-component isotropic mixture, two heads", Provenance: FromPaper, Ref: "docs/MODEL.md §1, §2, §3"},
 		{Text: "Separation large enough, realized by one convention for C1, C2 and C3: Delta = ||mu*_1 - mu*_2|| / sigma >= 6 (each centroid 3 sigma from the midpoint; a fraction Phi(-3) = 0.13% of each component lies beyond the midpoint hyperplane). The paper's result is asymptotic in the separation; this level was fixed before any result was seen, and the separation at which each claim starts to hold is measured (thresholds), not assumed.",
-			Provenance: Derived, Ref: "docs/MODEL.md §8.4"},
+			Short: "Delta >= 6", Provenance: Derived, Ref: "docs/MODEL.md §8.4"},
 		{Text: "Softmax resolution at the same level (softmax variants; hardmax always satisfies it): lambda sigma^2 Delta^2 >= 2 ln((1 - Phi(-3)) / Phi(-3)) = 13.21, i.e. with the heads on the centroids the wrong head's attention weight at a centroid, sigmoid(-lambda sigma^2 Delta^2 / 2), is at most Phi(-3). At Delta = 6 this is lambda sigma^2 >= 0.367. Below it the layer is close to its lambda = 0 limit (the mean of the heads), where no minimizer separates the heads.",
-			Provenance: Derived, Ref: "docs/MODEL.md §8.1"},
+			Short: "lambda sigma^2 Delta^2 >= 13.21 (softmax)", Provenance: Derived, Ref: "docs/MODEL.md §8.1"},
 		{Text: "Dot variant: equal centroid norms ||mu*_1|| = ||mu*_2|| (orthogonal, antipodal or any angle). Dot scores lambda <x, mu_h> favour the longer head; the lambda -> infinity limit of the dot layer is the nearest-centroid quantizer only when the norms are equal.",
-			Provenance: Derived, Ref: "docs/MODEL.md §8.2"},
+			Short: "dot: equal centroid norms", Provenance: Derived, Ref: "docs/MODEL.md §8.2"},
 	}
 }
 

@@ -70,11 +70,11 @@ func hypText(c claims.Claim) string {
 		if !h.Provenance.APriori() {
 			continue // measured items: Appendix A and the thresholds
 		}
-		p := string(h.Provenance)
-		if h.Ref != "" {
-			p += ", " + refText(h.Ref)
+		text := h.Short
+		if text == "" {
+			text = h.Text
 		}
-		out = append(out, cell(h.Text)+" ("+cell(p)+")")
+		out = append(out, cell(text)+" ("+string(h.Provenance)+")")
 	}
 	return strings.Join(out, "; ")
 }
@@ -102,10 +102,8 @@ func (v *view) verdicts(b *md) {
 		}
 		worst := "-"
 		if w := cv.worst; w != nil {
+			// the margin and the check (its quantities are in report.json)
 			worst = fmt.Sprintf("%s, check %s on %s", marginText(*w), w.Check, w.Regime.Name)
-			if vt := valueText(*w); vt != "" {
-				worst += "; " + vt
-			}
 		}
 		kinds := Unspecified
 		if len(cv.kinds) > 0 {
@@ -116,7 +114,7 @@ func (v *view) verdicts(b *md) {
 	}
 	b.f("\nRegimes in hypotheses, failing regimes and the bound count the random regimes drawn inside the a priori hypotheses (the items of provenance paper or derived); ")
 	b.f("a regime fails when some check of role claim FAILS on it, and the bound is the one-sided 95%% Clopper-Pearson upper bound on the rate of failing regimes. ")
-	b.f("The worst margin is the smallest margin of a claim-role check on those regimes, with the quantities that decided it.\n\n")
+	b.f("The worst margin is the smallest margin of a claim-role check on those regimes; the full hypotheses, with their sources, are in Appendix A.\n\n")
 
 	v.roleTables(b)
 

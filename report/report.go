@@ -203,7 +203,7 @@ func kindOf(r claims.Result) string {
 	case r.Kind == "":
 		return Unspecified
 	case r.Kind == claims.KindStatistical && r.Level > 0:
-		return fmt.Sprintf("statistical (level %s)", strconv.FormatFloat(r.Level, 'g', -1, 64))
+		return fmt.Sprintf("statistical (level %s)", strconv.FormatFloat(r.Level, 'g', 6, 64))
 	}
 	return string(r.Kind)
 }

@@ -249,7 +249,7 @@ func TestVerdictTable(t *testing.T) {
 	}
 	cells := strings.Split(row[1], " | ")
 	want := []string{
-		"Delta >= 6 (paper, docs/MODEL.md §7.2); no angle geometry (derived, docs/MODEL.md §8.2)",
+		"Delta >= 6 (paper); no angle geometry (derived)",
 		"12", "0", pct(claims.FailureRateUpper(0, 12, 0.95)),
 	}
 	if diff := cmp.Diff(want, cells[:4]); diff != "" {
