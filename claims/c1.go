@@ -148,6 +148,15 @@ func (C1) Hypotheses() []Hypothesis {
 	)
 }
 
+// ThresholdChecks lists the checks that decide C1's separation threshold:
+// the existence of a certified strict minimizer near the centroids, its
+// radius and its alignment (and the hardmax closed form), statements at
+// one separation; the decay checks compare with larger separations, where
+// the quantities reach the rounding level (see ThresholdChecker).
+func (C1) ThresholdChecks() []string {
+	return []string{"C1.minimizer", "C1.radius", "C1.cosine", "C1.hardmax-closed-form"}
+}
+
 // InHypothesesGenerator draws regimes inside C1's a priori hypotheses
 // directly (see c13Generator).
 func (C1) InHypothesesGenerator() *rapid.Generator[Regime] { return c13Generator() }

@@ -69,14 +69,16 @@ const (
 // antipodal and unequal-norm centroids, and the dot variant at a small
 // angle (0.5 rad) and at the right angle's neighbour (1.2 rad); quick
 // keeps one distance, one hardmax and one small-angle dot slice.
-// C0 (sanity) and C6 have no slices: C6's verdicts are statistical, with
+// C7 (K > 2) has none either: its regimes are not K = 2 slices, and its
+// threshold is left to a longer sweep. C0 (sanity) and C6 have no slices:
+// C6's verdicts are statistical, with
 // sample sizes fixed for its own ladder of n, and one of its bisection
 // steps trains the layer hundreds of times (measured: up to minutes per
 // slice), so its separation threshold is not measured by default.
 // Slice names are "<ID>|variant|geometry|pi1=..|ls2=..".
 func ThresholdSlices(c Claim, quick bool) []Regime {
 	id := c.ID()
-	if id == "C0" || id == "C6" {
+	if id == "C0" || id == "C6" || id == "C7" {
 		return nil
 	}
 	base := Regime{D: 4, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Variant: "distance", LambdaSigma2: 1, Seed: 11}
@@ -203,6 +205,38 @@ func MeasureThresholds(env Env, c Claim, slices []Regime, workers int, progress 
 	return out
 }
 
+// ThresholdChecker is implemented by a claim whose separation threshold is
+// defined by a subset of its claim-role checks: the statements that hold
+// or fail at one separation, as opposed to trends along a ladder of
+// larger separations (such as "the gradient decays from Delta to
+// Delta + 2"), whose quantities reach the rounding level at large Delta
+// and are then INCONCLUSIVE by design, so that no bisection could certify
+// the holding end.
+type ThresholdChecker interface {
+	// ThresholdChecks lists the check IDs that decide the threshold.
+	ThresholdChecks() []string
+}
+
+// thresholdResults keeps the results that decide c's threshold: all of
+// them, or those named by ThresholdChecks.
+func thresholdResults(c Claim, res []Result) []Result {
+	tc, ok := c.(ThresholdChecker)
+	if !ok {
+		return res
+	}
+	keep := map[string]bool{}
+	for _, id := range tc.ThresholdChecks() {
+		keep[id] = true
+	}
+	var out []Result
+	for _, r := range res {
+		if keep[r.Check] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // thresholdProbe evaluates one claim on one slice, caching verdicts.
 type thresholdProbe struct {
 	env   Env
@@ -218,7 +252,7 @@ func (p *thresholdProbe) at(delta float64) Verdict {
 	if v, ok := p.cache[delta]; ok {
 		return v
 	}
-	res := safeCheck(p.env, Job{Claim: p.c, Regime: AtSeparation(p.slice, delta)})
+	res := thresholdResults(p.c, safeCheck(p.env, Job{Claim: p.c, Regime: AtSeparation(p.slice, delta)}))
 	v := RegimeOutcome(res)
 	p.cache[delta] = v
 	if v != Holds {

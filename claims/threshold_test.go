@@ -3,6 +3,7 @@ package claims
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -175,6 +176,25 @@ func TestThresholdSlices(t *testing.T) {
 		}
 		if c.ID() != "C4" && (len(variants) != 3 || !unequalW || !smallAngleDot) {
 			t.Errorf("%s: default slices miss a variant, unequal weights or small-angle dot", c.ID())
+		}
+	}
+}
+
+// TestC1ThresholdChecksExist: every check that decides C1's threshold is a
+// check C1 reports (a renamed check would otherwise silently drop out of
+// the threshold's definition).
+func TestC1ThresholdChecksExist(t *testing.T) {
+	r := loadCatalogT(t)["reference-hardmax"]
+	got := map[string]bool{}
+	for _, res := range (C1{}).Check(Env{Quick: true}, r) {
+		got[res.Check] = true
+		if res.Role != RoleClaim && slices.Contains(C1{}.ThresholdChecks(), res.Check) {
+			t.Errorf("%s decides the threshold but has role %s", res.Check, res.Role)
+		}
+	}
+	for _, id := range (C1{}).ThresholdChecks() {
+		if !got[id] {
+			t.Errorf("threshold check %s is not reported by C1 on %s", id, r.Name)
 		}
 	}
 }
