@@ -140,10 +140,19 @@ type Job struct {
 // after each job with the number done (from the calling goroutines, one
 // at a time).
 func Run(env Env, jobs []Job, workers int, progress func(done, total int)) [][]Result {
+	out := make([][]Result, len(jobs))
+	parallelFor(len(jobs), workers, func(i int) { out[i] = safeCheck(env, jobs[i]) }, progress)
+	return out
+}
+
+// parallelFor calls fn(i) for i in [0, n) on up to workers goroutines (0
+// means GOMAXPROCS); fn must write only its own index's output, so that
+// results do not depend on scheduling. progress, if not nil, is called
+// after each call with the number done, one call at a time.
+func parallelFor(n, workers int, fn func(i int), progress func(done, total int)) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	out := make([][]Result, len(jobs))
 	var mu sync.Mutex
 	done := 0
 	next := make(chan int)
@@ -153,22 +162,21 @@ func Run(env Env, jobs []Job, workers int, progress func(done, total int)) [][]R
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = safeCheck(env, jobs[i])
+				fn(i)
 				if progress != nil {
 					mu.Lock()
 					done++
-					progress(done, len(jobs))
+					progress(done, n)
 					mu.Unlock()
 				}
 			}
 		}()
 	}
-	for i := range jobs {
+	for i := 0; i < n; i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return out
 }
 
 // safeCheck runs one job and turns an unexpected panic into an

@@ -3,10 +3,8 @@ package claims
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // The separation search of MeasureThresholds.
@@ -174,34 +172,8 @@ func AtSeparation(s Regime, delta float64) Regime {
 // in NonMonotone (a finding, also spelled out in the Note).
 // Cost: about 11 + thresholdMonotone claim checks per bracketed slice.
 func MeasureThresholds(env Env, c Claim, slices []Regime, workers int, progress func(done, total int)) []Threshold {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	out := make([]Threshold, len(slices))
-	var mu sync.Mutex
-	done := 0
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = measureThreshold(env, c, slices[i])
-				if progress != nil {
-					mu.Lock()
-					done++
-					progress(done, len(slices))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range slices {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallelFor(len(slices), workers, func(i int) { out[i] = measureThreshold(env, c, slices[i]) }, progress)
 	return out
 }
 

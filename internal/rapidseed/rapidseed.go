@@ -46,3 +46,15 @@ func Apply() error {
 	}
 	return flag.Set("rapid.seed", strconv.FormatUint(seed, 10))
 }
+
+// Main is a package's TestMain for property tests: it parses the flags,
+// applies EnvVar (exit status 2 with the error on stderr when its value
+// is bad) and runs the tests.
+func Main(m interface{ Run() int }) {
+	flag.Parse()
+	if err := Apply(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	os.Exit(m.Run())
+}
