@@ -133,6 +133,8 @@ func drawFigures(v *view) []Figure {
 		func() ([]byte, string, error) { return figureComplexity(fd.Complexity) }, fd.Complexity != nil, sweep.FigComplexity)
 	add(Figure{File: FileTraining, Title: "SGD on a finite sample, by initialization (C6)", Caption: trainingCaption(fd.Training)},
 		func() ([]byte, string, error) { return figureTraining(fd.Training) }, fd.Training != nil, sweep.FigTraining)
+	add(Figure{File: FileTrainingAx, Title: "SGD on a finite sample, by separation and dimension (C6)", Caption: trainingAxesCaption(fd.Training)},
+		func() ([]byte, string, error) { return figureTrainingAxes(fd.Training) }, fd.Training != nil && len(fd.Training.ByDelta)+len(fd.Training.ByDim) > 0, sweep.FigTraining)
 	add(Figure{File: FileK3, Title: "Three components in the plane: assignment cells (C7)", Caption: k3Caption(fd.K3)},
 		func() ([]byte, string, error) { return figureK3(fd.K3) }, fd.K3 != nil, sweep.FigK3)
 	return figs

@@ -22,6 +22,7 @@ const (
 	FileClouds     = "point_clouds.svg"
 	FileComplexity = "sample_complexity.svg"
 	FileTraining   = "sample_training.svg"
+	FileTrainingAx = "sample_training_axes.svg"
 	FileK3         = "k3_cells.svg"
 )
 
@@ -537,6 +538,19 @@ func complexityCaption(cd *sweep.ComplexityData) string {
 // ---- SGD curves (C6)
 
 func figureTraining(td *sweep.TrainingData) ([]byte, string, error) {
+	return figureSGDCurves(td.Curves, "SGD on a finite sample, by initialization (C6)")
+}
+
+// figureTrainingAxes draws the data-token start's curves across the
+// separation and the dimension (the other two axes of the experiments).
+func figureTrainingAxes(td *sweep.TrainingData) ([]byte, string, error) {
+	return figureSGDCurves(append(append([]claims.TrainingCurve{}, td.ByDelta...), td.ByDim...), "SGD on a finite sample, by separation and dimension (C6)")
+}
+
+// figureSGDCurves draws SGD curves, one line per curve labelled by its
+// Scheme field: worst cosine (left) and distance to theta^ (right).
+func figureSGDCurves(curves []claims.TrainingCurve, title string) ([]byte, string, error) {
+	td := struct{ Curves []claims.TrainingCurve }{curves}
 	if len(td.Curves) == 0 {
 		return nil, "", errors.New("no curve")
 	}
@@ -591,8 +605,26 @@ func figureTraining(td *sweep.TrainingData) ([]byte, string, error) {
 	if math.IsInf(lo, 0) {
 		right.Y.Min, right.Y.Max = 0.01, 1
 	}
-	svg, err := gridPanels("SGD on a finite sample, by initialization (C6)", 1, 2, []*plot.Plot{left, right}, leg, 4.2*vg.Inch, 4.2*vg.Inch)
+	svg, err := gridPanels(title, 1, 2, []*plot.Plot{left, right}, leg, 4.2*vg.Inch, 4.2*vg.Inch)
 	return svg, "", err
+}
+
+func trainingAxesCaption(td *sweep.TrainingData) string {
+	s := "Stochastic gradient descent (batch 256) from tokens sampled from the data, on one sample per setting, across the separation and the dimension: the smaller of the two heads' cosines with their centroids (left) and the largest distance of a head to the population minimizer, in sigma (right, log scale), against the step plus one (log scale)"
+	if td == nil {
+		return s + "."
+	}
+	s += fmt.Sprintf(" (otherwise %s; %d tokens, %d steps).", regimeText(td.Regime), td.N, td.Steps)
+	var parts []string
+	for _, c := range append(append([]claims.TrainingCurve{}, td.ByDelta...), td.ByDim...) {
+		if n := len(c.Points); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %s (distance %s)", c.Scheme, num(c.Points[n-1].MinCos), num(c.Points[n-1].DistToMin)))
+		}
+	}
+	if len(parts) > 0 {
+		s += " Final worst cosine: " + strings.Join(parts, "; ") + "."
+	}
+	return s
 }
 
 func trainingCaption(td *sweep.TrainingData) string {

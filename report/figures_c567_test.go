@@ -62,6 +62,11 @@ func addFiguresC567(o *sweep.Outcome) {
 		}
 		td.Curves = append(td.Curves, c)
 	}
+	for _, c := range td.Curves {
+		d, e := c, c
+		d.Scheme, e.Scheme = "Delta = 3", "d = 8"
+		td.ByDelta, td.ByDim = append(td.ByDelta, d), append(td.ByDim, e)
+	}
 	f.Training = td
 	k3 := &claims.C7Figure{Regime: claims.C7FigureRegime(), Centroids: [][]float64{{0, 3}, {-2.6, -1.5}, {2.6, -1.5}},
 		Heads: [][]float64{{0, 3}, {-2.6, -1.5}, {2.6, -1.5}}, KMeans: [][]float64{{0, 3.1}, {-2.6, -1.5}, {2.6, -1.5}},

@@ -115,12 +115,24 @@ func complexityPlan(quick bool) (ns []int, reps int) {
 }
 
 // TrainingData is the SGD-curve figure's data: one curve per
-// initialization scheme, on one sample of N tokens, Steps SGD steps.
+// initialization scheme, on one sample of N tokens, Steps SGD steps; and
+// the other two axes of the paper's experiments, from the data-token start
+// on the same regime with the separation changed (ByDelta) or the
+// dimension changed (ByDim), each curve's Scheme field naming its setting.
 type TrainingData struct {
-	Regime   claims.Regime
-	N, Steps int
-	Curves   []claims.TrainingCurve
+	Regime         claims.Regime
+	N, Steps       int
+	Curves         []claims.TrainingCurve
+	ByDelta, ByDim []claims.TrainingCurve
 }
+
+// TrainingAxes are the separations and dimensions of the SGD-curve
+// figure's second panel row (the data-token start).
+var trainingDeltas, trainingDims = []float64{3, 5, 8}, []int{2, 8, 32}
+
+// TrainingAxisScheme is the initialization scheme of the Delta and d
+// axes: tokens sampled from the data (admissible whatever the geometry).
+const TrainingAxisScheme = "data-tokens"
 
 // trainingPlan returns the sample size, the number of steps and the
 // recording interval of the SGD-curve figure.
@@ -198,7 +210,55 @@ func computeFiguresC567(env claims.Env, cfg Config, s Suite, f *Figures,
 			if err != nil {
 				return err
 			}
-			f.Training = &TrainingData{Regime: r, N: n, Steps: steps, Curves: cs}
+			td := &TrainingData{Regime: r, N: n, Steps: steps, Curves: cs}
+			f.Training = td
+			return nil
+		}, FigTraining)
+		timed("SGD curves across Delta and d", func() error {
+			// computed even when the first figure failed (a shard that does
+			// not hold its unit), so that every shard computes its units
+			n, steps, every := trainingPlan(cfg.Quick)
+			r, td := SampleRegime(), &TrainingData{}
+			// the Delta and d axes: units 1.. of the same stage
+			axis := func(k int, rr claims.Regime, label string) (claims.TrainingCurve, error) {
+				cs, err := unit(s.eng, "sample-training", k, func() ([]claims.TrainingCurve, error) {
+					return claims.SampleTrainingCurves(env, rr, n, steps, every, mix64(cfg.Seed, 0x5107+uint64(k)))
+				})
+				if err != nil {
+					return claims.TrainingCurve{}, err
+				}
+				if len(cs) == 0 { // a unit another shard computes
+					return claims.TrainingCurve{Scheme: label}, nil
+				}
+				for _, c := range cs {
+					if c.Scheme == TrainingAxisScheme {
+						c.Scheme = label
+						return c, nil
+					}
+				}
+				return claims.TrainingCurve{}, fmt.Errorf("no %s curve for %s", TrainingAxisScheme, label)
+			}
+			for i, dl := range trainingDeltas {
+				rr := r
+				rr.Separation = dl
+				c, err := axis(1+i, rr, fmt.Sprintf("Delta = %g", dl))
+				if err != nil {
+					return err
+				}
+				td.ByDelta = append(td.ByDelta, c)
+			}
+			for i, d := range trainingDims {
+				rr := r
+				rr.D = d
+				c, err := axis(1+len(trainingDeltas)+i, rr, fmt.Sprintf("d = %d", d))
+				if err != nil {
+					return err
+				}
+				td.ByDim = append(td.ByDim, c)
+			}
+			if f.Training != nil {
+				f.Training.ByDelta, f.Training.ByDim = td.ByDelta, td.ByDim
+			}
 			return nil
 		}, FigTraining)
 	}
