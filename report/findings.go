@@ -85,29 +85,35 @@ func computeFindings(v *view) []finding {
 			}, w.Spec))
 		}
 
-		// thresholds, aggregated per variant
+		// thresholds, aggregated per variant and direction
 		byVariant := map[string][]claims.Threshold{}
 		var variants []string
 		for _, t := range cr.Thresholds {
 			if t.Status != "bracketed" {
 				continue
 			}
-			if _, ok := byVariant[t.Slice.Variant]; !ok {
-				variants = append(variants, t.Slice.Variant)
+			k := t.Slice.Variant + "|" + t.Direction
+			if _, ok := byVariant[k]; !ok {
+				variants = append(variants, k)
 			}
-			byVariant[t.Slice.Variant] = append(byVariant[t.Slice.Variant], t)
+			byVariant[k] = append(byVariant[k], t)
 		}
-		for _, va := range variants {
-			ts := byVariant[va]
+		for _, k := range variants {
+			ts := byVariant[k]
+			va, dir, _ := strings.Cut(k, "|")
 			lo, hi, width := math.Inf(1), math.Inf(-1), 0.0
 			for _, t := range ts {
 				lo, hi = math.Min(lo, t.Lo), math.Max(hi, t.Hi)
 				width = math.Max(width, t.Hi-t.Lo)
 			}
+			side, unc := "above", "each threshold is bracketed by a certified FAILS below and a certified HOLDS above, at most "
+			if dir == "holds-below" {
+				side, unc = "below", "each threshold is bracketed by a certified HOLDS below and a certified FAILS above, at most "
+			}
 			add(finding{rank: 1, key: lo, Topic: topicThreshold, Claim: id,
-				Text: fmt.Sprintf("%s (%s variant) holds above a separation threshold Delta* that lies between %s and %s over %d bracketed slice(s) (thresholds table).",
-					id, va, num(lo), num(hi), len(ts)),
-				Uncertainty: "each threshold is bracketed by a certified FAILS below and a certified HOLDS above, at most " + num(width) + " apart",
+				Text: fmt.Sprintf("%s (%s variant) holds %s a separation threshold Delta* that lies between %s and %s over %d bracketed slice(s) (thresholds table).",
+					id, va, side, num(lo), num(hi), len(ts)),
+				Uncertainty: unc + num(width) + " apart",
 				Command:     runCommand(id)})
 		}
 		for _, t := range cr.Thresholds {

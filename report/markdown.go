@@ -217,7 +217,7 @@ func (v *view) thresholdsSection(b *md) {
 		b.f("No separation threshold was measured in this run (no claim returned threshold slices).\n\n")
 		return
 	}
-	b.f("The separation Delta* above which every claim-role check HOLDS, measured by bisection on slices that fix every other parameter (Appendix B lists each slice).\n\n")
+	b.f("The separation Delta* at which the claim-role checks change from FAILS to HOLDS (holding above it, or below it where Appendix B says so), measured by bisection on slices that fix every other parameter (Appendix B lists each slice).\n\n")
 	b.f("| Claim | Variant | Slices | Bracketed | Delta* from | Delta* to | Widest bracket | Holds throughout | Fails throughout | Inconclusive | Not monotone |\n")
 	b.f("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, g := range gs {
@@ -342,13 +342,17 @@ func (v *view) appendixThresholds(b *md) {
 			continue
 		}
 		any = true
-		b.f("### %s\n\n| Slice | Status | Fails at Delta | Holds at Delta | Not holding above | Note |\n|---|---|--:|--:|---|---|\n", cv.id)
+		b.f("### %s\n\n| Slice | Status | Holds | Fails at Delta | Holds at Delta | Not holding on the holding side | Note |\n|---|---|---|--:|--:|---|---|\n", cv.id)
 		for _, t := range cv.run.Thresholds {
 			var nm []string
 			for _, x := range t.NonMonotone {
 				nm = append(nm, num(x))
 			}
-			b.f("| %s | %s | %s | %s | %s | %s |\n", cell(sliceText(t.Slice)), t.Status, num(t.Lo), num(t.Hi), strings.Join(nm, ", "), cell(t.Note))
+			side, fails, holds := "above", t.Lo, t.Hi
+			if t.Direction == "holds-below" {
+				side, fails, holds = "below", t.Hi, t.Lo
+			}
+			b.f("| %s | %s | %s | %s | %s | %s | %s |\n", cell(sliceText(t.Slice)), t.Status, side, num(fails), num(holds), strings.Join(nm, ", "), cell(t.Note))
 		}
 		b.f("\n")
 	}
