@@ -1,9 +1,12 @@
 package claims
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestLoadCatalogRejects covers every rule of the regime-file validator:
@@ -118,5 +121,35 @@ func TestCompareExpectedSeesEverything(t *testing.T) {
 	}
 	if d := CompareExpected(got[:1], []Expected{{Regime: "named", Check: "C1.a", Verdict: Inconclusive, Reason: "r"}}); d != nil {
 		t.Errorf("agreement gives %v", d)
+	}
+}
+
+// TestMarshalExpectedRoundTrip: the table is written sorted by regime then
+// check (so regenerating it gives a stable diff) and reads back as the
+// same rows, reasons included.
+func TestMarshalExpectedRoundTrip(t *testing.T) {
+	rows := []Expected{
+		{Regime: "b", Check: "C1.radius", Verdict: Holds},
+		{Regime: "a", Check: "C2.alignment", Verdict: Fails, Reason: "margin -1 against 1e-9"},
+		{Regime: "b", Check: "C1.cosine", Verdict: Inconclusive, Reason: "at the rounding level"},
+		{Regime: "a", Check: "C1.radius", Verdict: Holds},
+	}
+	b, err := MarshalExpected("a comment", rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadExpected(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Expected{rows[3], rows[1], rows[2], rows[0]}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if rows[0].Regime != "b" {
+		t.Error("MarshalExpected sorted its caller's slice in place")
+	}
+	if !bytes.HasSuffix(b, []byte("}\n")) || !bytes.Contains(b, []byte(`"a comment"`)) {
+		t.Errorf("format: %s", b)
 	}
 }
