@@ -139,24 +139,53 @@ func CompareExpected(results []Result, exp []Expected) []string {
 	return append(diffs, extra...)
 }
 
-// ExpectedRows turns results into expected-table rows: every non-HOLDS
-// row carries a reason, the result's note or, without one, its margin
-// against its error bound. Rows of results without a regime name are
-// skipped.
-func ExpectedRows(results []Result) []Expected {
-	var rows []Expected
+// ExpectedRows turns results into expected-table rows, in result order.
+// Every non-HOLDS row carries a one-line reason: the reason previous (the
+// table being regenerated, may be nil) gives the same regime, check and
+// verdict when it has one (reviewed reasons survive a regeneration), else
+// the result's note, else its margin against its error bound. Results
+// without a regime name are skipped; a check reported twice on one regime
+// keeps its first result, and dups says which were dropped.
+func ExpectedRows(results []Result, previous []Expected) (rows []Expected, dups []string) {
+	old := map[string]Expected{}
+	for _, e := range previous {
+		old[e.Regime+"|"+e.Check] = e
+	}
+	seen := map[string]bool{}
 	for _, r := range results {
 		if r.Regime.Name == "" {
 			continue
 		}
-		e := Expected{Regime: r.Regime.Name, Check: r.Check, Verdict: r.Verdict}
+		k := r.Regime.Name + "|" + r.Check
+		if seen[k] {
+			dups = append(dups, fmt.Sprintf("%s reported twice on %s: keeping the first result", r.Check, r.Regime.Name))
+			continue
+		}
+		seen[k] = true
+		row := Expected{Regime: r.Regime.Name, Check: r.Check, Verdict: r.Verdict}
 		if r.Verdict != Holds {
-			e.Reason = r.Note
-			if e.Reason == "" {
-				e.Reason = fmt.Sprintf("margin %.3g %s against error bound %.2g", r.Margin, r.Units, r.Err)
+			row.Reason = reasonOf(r)
+			if o, ok := old[k]; ok && o.Verdict == r.Verdict && strings.TrimSpace(o.Reason) != "" {
+				row.Reason = o.Reason
 			}
 		}
-		rows = append(rows, e)
+		rows = append(rows, row)
 	}
-	return rows
+	return rows, dups
+}
+
+// reasonOf is the default reason of a non-HOLDS row: the result's note on
+// one line, or its margin against its error bound.
+func reasonOf(r Result) string {
+	if n := strings.TrimSpace(r.Note); n != "" {
+		return strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", "; ").Replace(n)
+	}
+	units := ""
+	if r.Units != "" {
+		units = " (" + r.Units + ")"
+	}
+	if r.Verdict == Fails {
+		return fmt.Sprintf("margin %.3g < -error %.2g%s", r.Margin, r.Err, units)
+	}
+	return fmt.Sprintf("margin %.3g within error %.2g%s", r.Margin, r.Err, units)
 }
