@@ -734,11 +734,15 @@ func figureQuant(q *sweep.QuantData) ([]byte, string, error) {
 		p.Draw(draw.Crop(dc, vg.Millimeter*2, -legendW, vg.Millimeter*1, -vg.Millimeter*3))
 		leg.Draw(draw.Crop(dc, w-legendW+vg.Millimeter*3, 0, 0, -vg.Millimeter*12))
 	})
-	var samples []string
-	for _, pt := range q.Points {
-		samples = append(samples, fmt.Sprintf("L = %d: %s with standard error %s (%d sequences)", pt.L, num(pt.Q), bound(pt.SE), pt.Samples))
+	// The per-L estimates are this figure's own Monte Carlo runs (a few
+	// thousand sequences each): their values are in report.json, not
+	// repeated here, so that the caption quotes no second value of a
+	// quantity docs/MODEL.md §10 gives from a larger run (Q_50).
+	n := 0
+	if len(q.Points) > 0 {
+		n = q.Points[0].Samples
 	}
-	return svg, fmt.Sprintf("Q_inf = %s (error bound %s); Q_L: %s", num(q.QInf), bound(q.QInfErr), strings.Join(samples, ", ")), err
+	return svg, fmt.Sprintf("Q_inf = %s (error bound %s); the %d finite-L points are Monte Carlo estimates with %d sequences each (values in report.json).", num(q.QInf), bound(q.QInfErr), len(q.Points), n), err
 }
 
 // ---- shared plotting helpers
