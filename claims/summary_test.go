@@ -185,3 +185,24 @@ func TestSampleIn(t *testing.T) {
 		t.Error("n = 0 must give no regime")
 	}
 }
+
+// TestBinomCDFEnds pins the binomial CDF at the ends of [0, 1], which the
+// bisection of FailureRateUpper never reaches, and at one interior point
+// (P(Bin(3, 1/2) <= 1) = 4/8).
+func TestBinomCDFEnds(t *testing.T) {
+	tests := []struct {
+		k, n int
+		p    float64
+		want float64
+	}{
+		{0, 5, 0, 1}, {3, 5, 0, 1},
+		{4, 5, 1, 0}, {5, 5, 1, 1}, {0, 5, 1, 0},
+		{1, 3, 0.5, 0.5},
+	}
+	for _, tc := range tests {
+		// exact values; the interior one sums 2 terms in log space: a few ulps
+		if got := binomCDF(tc.k, tc.n, tc.p); math.Abs(got-tc.want) > 1e-15 {
+			t.Errorf("binomCDF(%d, %d, %v) = %v, want %v", tc.k, tc.n, tc.p, got, tc.want)
+		}
+	}
+}
