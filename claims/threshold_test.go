@@ -21,6 +21,8 @@ type fakeClaim struct {
 	holeLo, holeHi float64
 	fog            bool
 	below          bool // holds below the threshold instead of above
+	// fogLo, fogHi: INCONCLUSIVE on separations in [fogLo, fogHi)
+	fogLo, fogHi float64
 }
 
 func (fakeClaim) ID() string               { return "FAKE" }
@@ -43,7 +45,7 @@ func (c fakeClaim) Check(_ Env, r Regime) []Result {
 		m = -1
 	}
 	e := 0.01
-	if c.fog {
+	if c.fog || (r.Separation >= c.fogLo && r.Separation < c.fogHi) {
 		e = 1e9
 	}
 	res := result("FAKE", "FAKE.x", r, m, e, "Delta")
@@ -85,6 +87,13 @@ func TestMeasureThresholdsFake(t *testing.T) {
 	hole := MeasureThresholds(Env{}, fakeClaim{threshold: 5.3, holeLo: 10, holeHi: 11}, []Regime{slice}, 1, nil)[0]
 	if len(hole.NonMonotone) != 1 || hole.NonMonotone[0] < 10 || hole.NonMonotone[0] >= 11 || hole.Note == "" {
 		t.Errorf("hole not reported: %+v", hole)
+	}
+	// An INCONCLUSIVE band from the first midpoint (1 + 16)/2 = 8.5 past the
+	// first retry above it (8.5 + 15/8):
+	// the second retry, below, is conclusive and the bracket is found.
+	fogged := MeasureThresholds(Env{}, fakeClaim{threshold: 5.3, fogLo: 8.4, fogHi: 10.5}, []Regime{slice}, 1, nil)[0]
+	if fogged.Status != StatusBracketed || !(fogged.Lo < 5.3 && 5.3 < fogged.Hi) {
+		t.Errorf("inconclusive band at the midpoint: got %+v", fogged)
 	}
 	cases := []struct {
 		c    fakeClaim
