@@ -275,7 +275,7 @@ func TestMergeErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := Merge(shards, names, Suite{Claims: []claims.Claim{fakeClaim{"C1"}}}, 1); err == nil || !strings.Contains(err.Error(), "does not know") {
+	if _, _, err := Merge(shards, names, Suite{Claims: []claims.Claim{fakeClaim{ClaimID: "C1"}}}, 1); err == nil || !strings.Contains(err.Error(), "does not know") {
 		t.Errorf("unknown claim: err %v", err)
 	}
 	if _, err := DecodeShard([]byte(`{"format":"x"}`)); err == nil || !strings.Contains(err.Error(), "not a shard file") {

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"attnclust/internal/claimtest"
 	"bytes"
 	"math"
 	"strings"
@@ -10,45 +11,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"pgregory.net/rapid"
 
 	"attnclust/claims"
 	"attnclust/numerics"
 	"attnclust/theory"
 )
 
-// fakeClaim FAILS its claim check "<id>.sep" when the separation is below
-// 5 (margin Delta - 5) and HOLDS its map check "<id>.ok" everywhere; its
-// a priori hypotheses are Delta >= 6 and d >= 2.
-type fakeClaim struct{ id string }
-
-func (f fakeClaim) ID() string            { return f.id }
-func (f fakeClaim) Title() string         { return "Fake claim " + f.id }
-func (f fakeClaim) Statement() string     { return "Fake statement of " + f.id + "." }
-func (f fakeClaim) Ranges() claims.Ranges { return claims.FullRanges() }
-func (f fakeClaim) Hypotheses() []claims.Hypothesis {
-	return []claims.Hypothesis{{Text: "Delta >= 6", Provenance: claims.FromPaper, Ref: "docs/MODEL.md §7.2"}}
-}
-func (f fakeClaim) InHypotheses(r claims.Regime) bool { return r.D >= 2 && r.Separation >= 6 }
-func (f fakeClaim) InHypothesesGenerator() *rapid.Generator[claims.Regime] {
-	rg := claims.FullRanges()
-	rg.SepMin = 6
-	return rg.Generator()
-}
-func (f fakeClaim) Check(env claims.Env, r claims.Regime) []claims.Result {
-	mix, err := r.Mixture()
-	if err != nil {
-		return nil
-	}
-	l, _ := r.Layer()
-	margin := r.Separation - 5
-	return []claims.Result{
-		{Claim: f.id, Check: f.id + ".sep", Regime: r, Verdict: claims.Decide(margin, 1e-9), Margin: margin, Err: 1e-9,
-			Units: "Delta", Spec: claims.PrototypeSpec(mix, l, mix.Centroids), Role: claims.RoleClaim, Kind: claims.KindCertified},
-		{Claim: f.id, Check: f.id + ".ok", Regime: r, Verdict: claims.Holds, Margin: 1, Err: 0.5, Units: "unit",
-			Role: claims.RoleMap, Kind: claims.KindSampled},
-	}
-}
+// fakeClaim is the shared fake claim (see package claimtest).
+type fakeClaim = claimtest.Fake
 
 // fakeSuite is a suite of fake claims and numerics, with a clock that
 // ticks on every call.
@@ -56,7 +26,7 @@ func fakeSuite() Suite {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var tick atomic.Int64
 	return Suite{
-		Claims: []claims.Claim{fakeClaim{"C1"}, fakeClaim{"C3"}, fakeClaim{"C4"}},
+		Claims: []claims.Claim{fakeClaim{ClaimID: "C1"}, fakeClaim{ClaimID: "C3"}, fakeClaim{ClaimID: "C4"}},
 		Curves: func(env claims.Env, r claims.Regime, runs int) ([]claims.Curve, error) {
 			c := claims.Curve{Scheme: "small-scale"}
 			for i := 0; i <= 20; i++ {
@@ -94,7 +64,7 @@ func fakeSuite() Suite {
 }
 
 func TestSimplify(t *testing.T) {
-	c := fakeClaim{"C1"}
+	c := fakeClaim{ClaimID: "C1"}
 	r := claims.Regime{Name: "C1-out-3", D: 17, Sigma: 2.37, Pi1: 0.31, Geometry: claims.Angle, Angle: 1.3,
 		Separation: 3.71, Variant: "dot", LambdaSigma2: 0.347, Seed: 991}
 	fail, ok := evalCheck(claims.Env{}, c, r, "C1.sep")
@@ -120,7 +90,7 @@ func TestSimplify(t *testing.T) {
 // nearest to the boundary is just below 5 and the first passing one just
 // above.
 func TestTowardBoundary(t *testing.T) {
-	c := fakeClaim{"C1"}
+	c := fakeClaim{ClaimID: "C1"}
 	r := claims.Regime{Name: "C1-out-1", D: 3, Sigma: 1, Pi1: 0.5, Geometry: claims.Orthogonal, Separation: 2,
 		Variant: "distance", LambdaSigma2: 1, Seed: 4}
 	fail, _ := evalCheck(claims.Env{}, c, r, "C1.sep")
@@ -154,7 +124,7 @@ func TestTowardBoundary(t *testing.T) {
 func TestBoundaryPathPrefersNearestDirection(t *testing.T) {
 	// hypotheses lambda sigma^2 >= 1 or Delta >= 11: from Delta 3,
 	// lambda sigma^2 0.8, raising lambda sigma^2 is the shorter way.
-	c := lamClaim{fakeClaim{"C2"}}
+	c := lamClaim{fakeClaim{ClaimID: "C2"}}
 	r := claims.Regime{D: 2, Sigma: 1, Pi1: 0.5, Geometry: claims.Orthogonal, Separation: 3, Variant: "distance", LambdaSigma2: 0.8}
 	path, s, _, ok := boundaryPath(c, c.Ranges(), r)
 	if !ok {
@@ -274,7 +244,7 @@ func TestProgress(t *testing.T) {
 }
 
 func TestMappedOnlyChecks(t *testing.T) {
-	c := fakeClaim{"C2"}
+	c := fakeClaim{ClaimID: "C2"}
 	in := claims.Regime{Name: "in", D: 2, Separation: 7}
 	out := claims.Regime{Name: "out", D: 1}
 	res := []claims.Result{

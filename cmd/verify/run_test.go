@@ -1,6 +1,7 @@
 package main
 
 import (
+	"attnclust/internal/claimtest"
 	"bytes"
 	"encoding/json"
 	"math"
@@ -9,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"pgregory.net/rapid"
 
 	"attnclust/claims"
 	"attnclust/numerics"
@@ -35,43 +34,13 @@ func runSuite(s sweep.Suite, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// fakeClaim FAILS its claim check "<id>.sep" when the separation is below
-// 5 (margin Delta - 5) and HOLDS its map check "<id>.ok" everywhere; its
-// hypotheses are d >= 2 and Delta >= 6.
-type fakeClaim struct{ id string }
-
-func (f fakeClaim) ID() string            { return f.id }
-func (f fakeClaim) Title() string         { return "Fake claim " + f.id }
-func (f fakeClaim) Statement() string     { return "Fake statement of " + f.id + "." }
-func (f fakeClaim) Ranges() claims.Ranges { return claims.FullRanges() }
-func (f fakeClaim) Hypotheses() []claims.Hypothesis {
-	return []claims.Hypothesis{{Text: "Delta >= 6", Provenance: claims.FromPaper, Ref: "docs/MODEL.md §7.2"}}
-}
-func (f fakeClaim) InHypotheses(r claims.Regime) bool { return r.D >= 2 && r.Separation >= 6 }
-func (f fakeClaim) InHypothesesGenerator() *rapid.Generator[claims.Regime] {
-	rg := claims.FullRanges()
-	rg.SepMin = 6
-	return rg.Generator()
-}
-func (f fakeClaim) Check(env claims.Env, r claims.Regime) []claims.Result {
-	mix, err := r.Mixture()
-	if err != nil {
-		return nil
-	}
-	l, _ := r.Layer()
-	margin := r.Separation - 5
-	return []claims.Result{
-		{Claim: f.id, Check: f.id + ".sep", Regime: r, Verdict: claims.Decide(margin, 1e-9), Margin: margin, Err: 1e-9, Units: "Delta",
-			Spec: claims.PrototypeSpec(mix, l, mix.Centroids), Role: claims.RoleClaim, Kind: claims.KindCertified},
-		{Claim: f.id, Check: f.id + ".ok", Regime: r, Verdict: claims.Holds, Margin: 1, Err: 0.5, Units: "unit",
-			Role: claims.RoleMap, Kind: claims.KindSampled},
-	}
-}
+// fakeClaim is the shared fake claim (see package claimtest).
+type fakeClaim = claimtest.Fake
 
 func fakeSuite() sweep.Suite {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	return sweep.Suite{
-		Claims: []claims.Claim{fakeClaim{"C1"}, fakeClaim{"C3"}, fakeClaim{"C4"}},
+		Claims: []claims.Claim{fakeClaim{ClaimID: "C1"}, fakeClaim{ClaimID: "C3"}, fakeClaim{ClaimID: "C4"}},
 		Curves: func(env claims.Env, r claims.Regime, runs int) ([]claims.Curve, error) {
 			c := claims.Curve{Scheme: "small-scale"}
 			for i := 0; i <= 20; i++ {
