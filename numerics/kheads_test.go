@@ -688,3 +688,21 @@ func TestRiskKErrors(t *testing.T) {
 		t.Error("negative tolerance: want an error")
 	}
 }
+
+// agreesWithRQMC checks a deterministic evaluation got against the
+// randomized rule's ev: the risk and every gradient entry within 4
+// standard errors plus got's own error figure (the same 4-SE level as the
+// Monte Carlo cross-checks).
+func agreesWithRQMC(t *testing.T, got theory.Eval, ev EvalK) {
+	t.Helper()
+	if diff := math.Abs(got.Risk - ev.Risk.Value); diff > 4*ev.Risk.SE+got.RiskErr {
+		t.Errorf("risk %.15g +- %.2g vs quasi-Monte Carlo %.15g +- %.2g", got.Risk, got.RiskErr, ev.Risk.Value, ev.Risk.SE)
+	}
+	for h := range got.Grad {
+		for i := range got.Grad[h] {
+			if diff := math.Abs(got.Grad[h][i] - ev.Grad[h][i]); diff > 4*ev.GradSE[h][i]+got.GradErr {
+				t.Errorf("grad[%d][%d] %.12g vs quasi-Monte Carlo %.12g +- %.2g", h, i, got.Grad[h][i], ev.Grad[h][i], ev.GradSE[h][i])
+			}
+		}
+	}
+}
