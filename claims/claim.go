@@ -13,9 +13,9 @@ import (
 	"attnclust/theory"
 )
 
-// Claim is one executable claim of THEORY section 4.
+// Claim is one executable claim (docs/MODEL.md §7).
 type Claim interface {
-	// ID is the stable identifier, "C0" to "C4".
+	// ID is the stable identifier: "C" followed by the claim number.
 	ID() string
 	// Title is a one-line summary.
 	Title() string
@@ -24,7 +24,7 @@ type Claim interface {
 	// check ID means.
 	Statement() string
 	// Ranges are the regimes the report samples (the full ranges of
-	// THEORY 4, or narrower when a claim needs it).
+	// docs/MODEL.md §7, or narrower when a claim needs it).
 	Ranges() Ranges
 	// Hypotheses lists the claim's hypotheses, each with its provenance.
 	Hypotheses() []Hypothesis
@@ -91,6 +91,24 @@ func (e Env) objective(r Regime) (theory.Mixture, theory.Prototype, theory.Objec
 		return theory.Mixture{}, theory.Prototype{}, nil, err
 	}
 	return mix, l, obj, nil
+}
+
+// Applies reports whether claim c is stated for the number of components
+// of r: a claim whose Ranges list numbers of components (Ranges.Ks)
+// applies to exactly those, and any other claim to the two-component
+// regimes (K = 0 or 2) only. The sweep runs a named regime of the catalog
+// on the claims it applies to.
+func Applies(c Claim, r Regime) bool {
+	ks := c.Ranges().Ks
+	if len(ks) == 0 {
+		return r.K <= 2
+	}
+	for _, k := range ks {
+		if r.K == k {
+			return true
+		}
+	}
+	return false
 }
 
 // All returns the claims in ID order.

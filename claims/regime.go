@@ -17,7 +17,7 @@ import (
 type Geometry string
 
 const (
-	// Orthogonal: equal norms, orthogonal centroids (THEORY 2.4's example).
+	// Orthogonal: equal norms, orthogonal centroids (the reference example of docs/MODEL.md §10).
 	Orthogonal Geometry = "orthogonal"
 	// Antipodal: mu*_2 = -mu*_1.
 	Antipodal Geometry = "antipodal"
@@ -239,7 +239,7 @@ type Ranges struct {
 	Ks []int
 }
 
-// FullRanges are the ranges of THEORY section 4: d from 2 to 64, Delta
+// FullRanges are the sampling ranges of docs/MODEL.md §7: d from 2 to 64, Delta
 // from 1 to 12, lambda sigma^2 from 0.1 to 10 plus hardmax, the four
 // geometries, pi1 from 0.2 to 0.8, both softmax variants and hardmax.
 func FullRanges() Ranges {

@@ -121,7 +121,7 @@ func hashDir(n int) func(theta []float64) []float64 {
 	}
 }
 
-// theoryExample is THEORY's example problem (d = 2, sigma = 1, centroids
+// theoryExample is the reference example problem of docs/MODEL.md §10 (d = 2, sigma = 1, centroids
 // (3, 0), (0, 3), equal weights) with the distance variant at lambda.
 func theoryExample(t *testing.T, lambda float64) (theory.Mixture, *numerics.Risk) {
 	t.Helper()
@@ -137,7 +137,7 @@ func theoryExample(t *testing.T, lambda float64) (theory.Mixture, *numerics.Risk
 }
 
 // TestAdversarialFlowNeverAcceptsAnIncrease runs GradientFlow on the
-// THEORY example under two adversaries and checks, on the exact risk
+// reference example under two adversaries and checks, on the exact risk
 // (the inner objective, error ~1e-14, far below the shifts), that every
 // accepted step decreased it:
 //
@@ -228,7 +228,7 @@ func TestAdversarialFlowNeverAcceptsAnIncrease(t *testing.T) {
 	}
 }
 
-// TestAdversarialNewtonCertificate runs FindCritical on the THEORY
+// TestAdversarialNewtonCertificate runs FindCritical on the reference
 // example with gradients shifted by a constant 1e-7 along the eigenvector
 // of the smallest Hessian eigenvalue at the exact minimizer (the shift
 // that moves the computed critical point the most, by about 1e-7 /
@@ -290,7 +290,7 @@ func TestAdversarialNewtonCertificate(t *testing.T) {
 }
 
 // lipschitzHess bounds how fast the smallest Hessian eigenvalue of the
-// THEORY example moves per unit of parameter distance (the third
+// reference example moves per unit of parameter distance (the third
 // derivatives there are O(lambda) with lambda <= 5 and bounded Gaussian
 // moments; 100 is generous): over the 1e-7 displacements of the tests it
 // contributes at most 1e-5.
@@ -464,7 +464,7 @@ func (c cubicObjective) Eval(heads [][]float64) (theory.Eval, error) {
 //   - the cubic model, where Newton stops with a gradient norm (~5e-11)
 //     far above the gradient's error (~1e-14): a location bound without
 //     the gradient norm would claim 1e-14 against a true error of 3.5e-11;
-//   - the THEORY example with gradients shifted by 1e-7 (stated), where
+//   - the reference example with gradients shifted by 1e-7 (stated), where
 //     the exact distance comes from the unshifted search.
 func TestLocationBoundCoversExactMinimizer(t *testing.T) {
 	r := claims.Regime{D: 2, Sigma: 1, Pi1: 0.5, Geometry: claims.Orthogonal, Separation: 3 * math.Sqrt2,
@@ -579,7 +579,7 @@ func TestSpanBasisExtraDirection(t *testing.T) {
 	}
 }
 
-// TestSubspaceSeesEveryEigenvalue restricts the THEORY-like risk to
+// TestSubspaceSeesEveryEigenvalue restricts the reference-example risk to
 // SpanBasis(centroids, heads) when the centroids and heads span d - 1
 // dimensions (d = 3) or fewer (d = 4, 5) and checks the Subspace
 // promise: every eigenvalue of the full differenced Hessian is, within

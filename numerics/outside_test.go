@@ -155,7 +155,7 @@ func TestOutsideQuantInfBound(t *testing.T) {
 		name string
 		p    refProblem
 	}{
-		{"THEORY-example", refProblem{[]float64{0.5, 0.5}, [][]float64{{2, 0}, {0, 2}}, 0.3, theory.Dot, 1}},
+		{"reference-example", refProblem{[]float64{0.5, 0.5}, [][]float64{{2, 0}, {0, 2}}, 0.3, theory.Dot, 1}},
 		{"unequal-weights", refProblem{[]float64{0.3, 0.7}, [][]float64{{1, 0.5}, {-1, 0.2}}, 0.6, theory.Dot, 2}},
 		{"d3-large-lambda", refProblem{[]float64{0.5, 0.5}, [][]float64{{1, 1, 0}, {0, -1, 1}}, 0.5, theory.Dot, 6}},
 		{"offset", refProblem{[]float64{0.6, 0.4}, [][]float64{{30, 40}, {31, 39}}, 0.4, theory.Dot, 0.5}},

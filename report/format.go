@@ -49,8 +49,17 @@ func regimeText(r claims.Regime) string {
 	if r.Hardmax() {
 		layer = "hardmax variant"
 	}
-	return fmt.Sprintf("d = %d, Delta = %s, sigma = %s, pi1 = %s, %s, %s, seed %d",
-		r.D, exact(r.Separation), exact(r.Sigma), exact(r.Pi1), g, layer, r.Seed)
+	k := ""
+	if r.K > 2 {
+		// K components: Delta is the smallest pairwise distance and pi1
+		// the first weight (the others share the rest equally).
+		k = fmt.Sprintf("K = %d components, ", r.K)
+		if r.Geometry == claims.ClosePair {
+			g = "simplex centroids with one pair at " + exact(r.NormRatio) + " of the separation"
+		}
+	}
+	return fmt.Sprintf("%sd = %d, Delta = %s, sigma = %s, pi1 = %s, %s, %s, seed %d",
+		k, r.D, exact(r.Separation), exact(r.Sigma), exact(r.Pi1), g, layer, r.Seed)
 }
 
 // sliceText describes a threshold slice (every parameter but Delta).

@@ -579,6 +579,10 @@ func TestRegimeText(t *testing.T) {
 	if got := regimeText(r); !strings.Contains(got, "dot variant, lambda sigma^2 = 0.3") {
 		t.Errorf("regimeText = %q", got)
 	}
+	k := claims.Regime{K: 5, D: 4, Sigma: 1, Pi1: 0.2, Geometry: claims.ClosePair, NormRatio: 0.15, Separation: 8, Variant: "hardmax", Seed: 3}
+	if got, want := regimeText(k), "K = 5 components, d = 4, Delta = 8, sigma = 1, pi1 = 0.2, simplex centroids with one pair at 0.15 of the separation, hardmax variant, seed 3"; got != want {
+		t.Errorf("regimeText(K = 5) = %q, want %q", got, want)
+	}
 }
 
 func TestDeltaFindings(t *testing.T) {

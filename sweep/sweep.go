@@ -274,7 +274,13 @@ func Execute(cfg Config, s Suite, progress io.Writer) *Outcome {
 		}
 		add(cr.InHyp, FromInHyp)
 		add(cr.Outside, FromOutside)
-		add(cfg.Catalog, FromCatalog)
+		var named []claims.Regime
+		for _, r := range cfg.Catalog {
+			if claims.Applies(c, r) {
+				named = append(named, r)
+			}
+		}
+		add(named, FromCatalog)
 		out.Runs = append(out.Runs, cr)
 	}
 	prog.phase(fmt.Sprintf("checking %d claim(s) on %d regime-claim pairs", len(out.Runs), len(jobs)))
