@@ -39,40 +39,57 @@ func kBenchSetup(b testing.TB, K, d int) (theory.Mixture, [][]float64) {
 	return mix, heads
 }
 
-// kBenchOpts are the rules benchmarked, 16 randomizations and the points
-// per randomization that bring the gradient's relative standard error
-// (GradNormSE / |grad|, reported as the metric rel-grad-SE) near 1e-6 at
-// lambda = 1 for K = 3 (7.7e-7 measured) and to 1e-5 for K = 4 (9.6e-6;
-// 1e-6 would need about 2^19 points, 8 times the cost).
-var kBenchOpts = map[int]OptionsK{
-	3: {Points: 1 << 16, Randomizations: 16},
-	4: {Points: 1 << 16, Randomizations: 16},
-}
+// kBenchOpts are the accurate rules benchmarked: 16 randomizations and
+// the points per randomization that bring the gradient's relative standard
+// error (GradNormSE / |grad|, reported as the metric rel-grad-SE) near
+// 1e-6 at lambda = 1 for K = 3 (7.7e-7 measured) and to 1e-5 for K = 4
+// (9.6e-6; 1e-6 would need about 2^19 points, 8 times the cost). K = 5 and
+// 8 use the same rule, to show how cost and error grow with K.
+var kBenchOpts = OptionsK{Points: 1 << 16, Randomizations: 16}
 
-// BenchmarkRiskK measures one risk-plus-gradient evaluation with K = 3
-// and 4 heads and components at d = 64, distance variant, lambda = 1.
+// kClaimOpts is the cheapest rule the K-head claims use (2048 points and 8
+// randomizations, see claims' c7MinPoints).
+var kClaimOpts = OptionsK{Points: 1 << 11, Randomizations: 8}
+
+// BenchmarkRiskK measures one risk-plus-gradient evaluation with K = 3,
+// 4, 5 and 8 heads and components at d = 64, distance variant, lambda =
+// 1, with the accurate rule (rule=accurate) and the claims' rule
+// (rule=claims). Besides wall time it reports cpu-ms/op (CPU time of the
+// whole process per evaluation, every worker included), rel-grad-SE and
+// risk-SE.
 func BenchmarkRiskK(b *testing.B) {
-	for _, K := range []int{3, 4} {
-		b.Run(fmt.Sprintf("K=%d/d=64", K), func(b *testing.B) {
-			mix, heads := kBenchSetup(b, K, 64)
-			r, err := NewRiskK(mix, theory.Prototype{Variant: theory.Distance, Lambda: 1}, kBenchOpts[K])
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			var ev EvalK
-			for b.Loop() {
-				if ev, err = r.Eval(heads); err != nil {
+	for _, rule := range []struct {
+		name string
+		opts OptionsK
+	}{{"accurate", kBenchOpts}, {"claims", kClaimOpts}} {
+		for _, K := range []int{3, 4, 5, 8} {
+			b.Run(fmt.Sprintf("rule=%s/K=%d/d=64", rule.name, K), func(b *testing.B) {
+				mix, heads := kBenchSetup(b, K, 64)
+				r, err := NewRiskK(mix, theory.Prototype{Variant: theory.Distance, Lambda: 1}, rule.opts)
+				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			gn := 0.0
-			for _, g := range ev.Grad {
-				gn += theory.Inner(g, g)
-			}
-			b.ReportMetric(ev.GradNormSE/math.Sqrt(gn), "rel-grad-SE")
-			b.ReportMetric(ev.Risk.SE, "risk-SE")
-		})
+				b.ReportAllocs()
+				var ev EvalK
+				t0, ok := processCPU()
+				n := 0
+				for b.Loop() {
+					if ev, err = r.Eval(heads); err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				if t1, ok1 := processCPU(); ok && ok1 && n > 0 {
+					b.ReportMetric(float64(t1-t0)/float64(n)/1e6, "cpu-ms/op")
+				}
+				gn := 0.0
+				for _, g := range ev.Grad {
+					gn += theory.Inner(g, g)
+				}
+				b.ReportMetric(ev.GradNormSE/math.Sqrt(gn), "rel-grad-SE")
+				b.ReportMetric(ev.Risk.SE, "risk-SE")
+			})
+		}
 	}
 }
 
