@@ -67,8 +67,13 @@ const (
 // antipodal and unequal-norm centroids, and the dot variant at a small
 // angle (0.5 rad) and at the right angle's neighbour (1.2 rad); quick
 // keeps one distance, one hardmax and one small-angle dot slice.
-// C7 (K > 2) has none either: its regimes are not K = 2 slices, and its
-// threshold is left to a longer sweep. C0 (sanity) and C6 have no slices:
+// C7 (K > 2 components) gets K slices: regular simplices (Delta is then
+// every pairwise distance) in d = K - 1 with equal weights, for K = 3, 4
+// and 5 with the distance variant at lambda sigma^2 = 1 and for K = 3 and
+// 5 with hardmax, plus K = 3 with pi1 = 0.1 (distance); quick keeps the
+// two hardmax slices of K = 3 and 4 (about 0.1 s per probe). They measure
+// where "heads at the centroids" stops holding as the separation shrinks,
+// for each K. C0 (sanity) and C6 have no slices:
 // C6's verdicts are statistical, with
 // sample sizes fixed for its own ladder of n, and one of its bisection
 // steps trains the layer hundreds of times (measured: up to minutes per
@@ -76,8 +81,11 @@ const (
 // Slice names are "<ID>|variant|geometry|pi1=..|ls2=..".
 func ThresholdSlices(c Claim, quick bool) []Regime {
 	id := c.ID()
-	if id == "C0" || id == "C6" || id == "C7" {
+	if id == "C0" || id == "C6" {
 		return nil
+	}
+	if id == "C7" {
+		return kThresholdSlices(id, quick)
 	}
 	base := Regime{D: 4, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Variant: "distance", LambdaSigma2: 1, Seed: 11}
 	var out []Regime
@@ -128,7 +136,31 @@ func ThresholdSlices(c Claim, quick bool) []Regime {
 	return out
 }
 
-// sliceName names a slice "<ID>|variant|geometry|pi1=..|ls2=..".
+// kThresholdSlices returns C7's slices (see ThresholdSlices).
+func kThresholdSlices(id string, quick bool) []Regime {
+	simplex := func(k int, variant string, pi1 float64) Regime {
+		r := Regime{K: k, D: k - 1, Sigma: 1, Pi1: pi1, Geometry: Simplex, Variant: variant, LambdaSigma2: 1, Seed: 11}
+		if pi1 == 0 {
+			r.Pi1 = 1 / float64(k) // equal weights
+		}
+		if r.Hardmax() {
+			r.LambdaSigma2 = 0
+		}
+		r.Name = sliceName(id, r)
+		return r
+	}
+	if quick {
+		return []Regime{simplex(3, "hardmax", 0), simplex(4, "hardmax", 0)}
+	}
+	return []Regime{
+		simplex(3, "distance", 0), simplex(4, "distance", 0), simplex(5, "distance", 0),
+		simplex(3, "hardmax", 0), simplex(5, "hardmax", 0),
+		simplex(3, "distance", 0.1),
+	}
+}
+
+// sliceName names a slice "<ID>|variant|geometry|pi1=..|ls2=.." (with
+// "|k=.." after the ID for K > 2 components).
 func sliceName(id string, r Regime) string {
 	g := string(r.Geometry)
 	switch r.Geometry {
@@ -140,6 +172,9 @@ func sliceName(id string, r Regime) string {
 	ls := fmt.Sprintf("ls2=%.3g", r.LambdaSigma2)
 	if r.Hardmax() {
 		ls = "hardmax"
+	}
+	if r.K > 2 {
+		id = fmt.Sprintf("%s|k=%d", id, r.K)
 	}
 	return fmt.Sprintf("%s|%s|%s|d=%d|pi1=%.3g|%s", id, r.Variant, g, r.D, r.Pi1, ls)
 }

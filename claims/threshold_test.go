@@ -189,6 +189,36 @@ func TestThresholdSlices(t *testing.T) {
 	}
 }
 
+// TestKThresholdSlices: C7's slices are valid K-component regimes for
+// K = 3, 4 and 5 (each K once at least), distinct, inside C7's ranges
+// of K, with a quick subset.
+func TestKThresholdSlices(t *testing.T) {
+	full, quick := ThresholdSlices(C7{}, false), ThresholdSlices(C7{}, true)
+	if len(quick) == 0 || len(quick) >= len(full) {
+		t.Errorf("C7: %d quick vs %d default slices", len(quick), len(full))
+	}
+	ks := map[int]bool{}
+	seen := map[string]bool{}
+	for _, s := range append(full, quick...) {
+		if err := AtSeparation(s, 3).Validate(); err != nil {
+			t.Errorf("slice %s: %v", s.Name, err)
+		}
+		if !Applies(C7{}, s) {
+			t.Errorf("slice %s: C7 does not apply to K = %d", s.Name, s.K)
+		}
+		ks[s.K] = true
+	}
+	for _, s := range full {
+		if seen[s.Name] {
+			t.Errorf("duplicate slice %s", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	if !ks[3] || !ks[4] || !ks[5] {
+		t.Errorf("slices cover K = %v, want 3, 4 and 5", ks)
+	}
+}
+
 // TestC1ThresholdChecksExist: every check that decides C1's threshold is a
 // check C1 reports (a renamed check would otherwise silently drop out of
 // the threshold's definition).
