@@ -71,7 +71,7 @@ func (C8) ID() string { return "C8" }
 
 // Title is a one-line summary.
 func (C8) Title() string {
-	return "K > 2 components: on the admissible product of balls (each head within 0.9 delta_min of its centroid) the gradient points away from the minimizer theta^"
+	return "K > 2 components: on the admissible product of balls (each head within 0.9 delta_min of its centroid) the negative gradient points toward the minimizer theta^"
 }
 
 // Statement is the precise statement.
@@ -100,24 +100,25 @@ plus the admissible set above.
 
 **What is checked, and how far it goes.** Each check is *sampled*: HOLDS
 means no violation at the sampled points, drawn deterministically from
-the regime's seed, not that the inequality was proved on all of
-A(0.9). Head h of a point is mu*_h + rho
-delta_min U^(1/d) times a uniform random direction of R^d (U uniform in
-[0, 1]), independently over heads. At each point the gradient g is
-evaluated by randomized quasi-Monte Carlo (8 independent scrambles of
-2048 or more points per component; statistical), except for three heads
-with the hardmax layer, where the planar quadrature gives bounds. A
-statistical gradient error is the Student t quantile at level 1 - 0.01/n
-(Bonferroni over the n points of a check, so that all of a check's
-intervals hold together at level 0.99) times the standard error, stacked
-in Euclidean norm. Margins are cosines (dimensionless). Error of one
-cosine: twice the relative error of g plus twice that of theta - theta^
-(whose error is loc), as in C2; the error of a minimum over points bounds
-the distance between the computed and the exact minimum. A point where g
-or theta - theta^ is within its error of 0 has an undetermined sign and
-makes the check INCONCLUSIVE. Kind: statistical (level 0.99) when the
-gradient is randomized; estimated for three hardmax heads (the gradient
-is bounded, but theta^'s location error is an estimate).
+the regime's seed, not that the inequality was proved on all of A(0.9).
+Head h of a point is mu*_h + rho delta_min U^(1/d) times a uniform random
+direction of R^d (U uniform in [0, 1]), independently over heads. At each
+point the gradient g is evaluated by randomized quasi-Monte Carlo (8
+independent scrambles of 512 or more points per component, more where
+the softmax is steep; statistical), except for three heads with the
+hardmax layer, where the planar quadrature gives bounds. A statistical
+gradient error is the Student t quantile at level 1 - 0.01/n (Bonferroni
+over the n evaluations of a check, so that all of a check's intervals
+hold together at level 0.99) times the standard error, stacked in
+Euclidean norm. Margins are cosines (dimensionless). Error of one cosine:
+twice the relative error of g plus twice that of theta - theta^ (whose
+error is loc), as in C2; the error of a minimum over points is the largest
+amount by which a point's error exceeds its cosine, plus the minimum. A
+point where g or theta - theta^ is within its error of 0 has an
+undetermined sign and makes the check INCONCLUSIVE. Kind: statistical
+(level 0.99) when the gradient is randomized; estimated for three hardmax
+heads (the gradient is bounded, but theta^'s location error is an
+estimate).
 
 **Checks.**
 - alignment (claim, sampled): <grad R(theta), theta - theta^> > 0 at
@@ -134,9 +135,12 @@ is bounded, but theta^'s location error is an estimate).
   asserted: C2 shows at K = 2 that this reading is false whenever the
   cross-Hessian blocks at theta^ are nonzero, and with K heads every
   pair of heads is coupled in the same way. C2's certified witness is
-  not built here: it needs a step below the coupling gradient over the
-  head's mass (about 0.001 sigma at 6 sigma), smaller than theta^'s
-  estimated location error with the randomized rule.`
+  not built here: it moves head h by a step below the coupling gradient
+  over the head's mass, which is small when every pair is 6 sigma or
+  more apart (the coupling runs through the few tokens near the cell
+  boundaries), while theta^'s estimated location error with the
+  randomized rule (0.004 to 0.16 sigma for K = 4 and 5 on the default
+  run) would swamp the sign at such a step.`
 }
 
 // Ranges returns C7's ranges (K in {3, 4, 5}, separation 2 to 10).
