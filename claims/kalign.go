@@ -201,6 +201,20 @@ func c8UnitBalls(rng *rand.Rand, d, K, n int) [][][]float64 {
 	return out
 }
 
+// c8BallPoints maps points of the product of unit balls to the product
+// of the balls of radius rad around the centroids: head h of point i is
+// mu*_h + rad units[i][h].
+func c8BallPoints(mix theory.Mixture, rad float64, units [][][]float64) [][][]float64 {
+	pts := make([][][]float64, len(units))
+	for i, u := range units {
+		pts[i] = theory.Clone(mix.Centroids)
+		for h := range pts[i] {
+			theory.AddScaled(pts[i][h], rad, u[h])
+		}
+	}
+	return pts
+}
+
 // c8HalfGap returns delta_min, half the smallest pairwise distance of the
 // centroids (token units).
 func c8HalfGap(mix theory.Mixture) float64 {
@@ -387,14 +401,7 @@ func (c C8) check(env Env, r Regime) []Result {
 	K := mix.K()
 	rad := c8Radius * c8HalfGap(mix)
 	rng := rand.New(rand.NewPCG(mix64(r.Seed, 0xC8), mix64(r.Seed, 0xC8A)))
-	units := c8UnitBalls(rng, mix.Dim(), K, n)
-	pts := make([][][]float64, n)
-	for i, u := range units {
-		pts[i] = theory.Clone(mix.Centroids)
-		for h := range K {
-			theory.AddScaled(pts[i][h], rad, u[h])
-		}
-	}
+	pts := c8BallPoints(mix, rad, c8UnitBalls(rng, mix.Dim(), K, n))
 	locQ := Quantity{Name: "theta^ location error (sigma)", Value: run.loc / mix.Sigma}
 	common := []Quantity{{Name: "points", Value: float64(n)}, {Name: "rho/delta_min", Value: c8Radius}, locQ}
 	finish := func(res Result) Result {
@@ -442,13 +449,7 @@ func (c C8) check(env Env, r Regime) []Result {
 	}
 	// The one-head draws come after the joint points from the same
 	// stream: head h of draw j is the point's head h, for every h.
-	one := c8UnitBalls(rng, mix.Dim(), K, draws)
-	for _, u := range one {
-		for h := range K {
-			theory.Scale(rad, u[h])
-			theory.AddScaled(u[h], 1, mix.Centroids[h])
-		}
-	}
+	one := c8BallPoints(mix, rad, c8UnitBalls(rng, mix.Dim(), K, draws))
 	common[0].Value = float64(draws * K)
 	out = append(out, finish(c.oneHead(g, r, run, one, common)))
 	return out

@@ -248,3 +248,54 @@ func TestC8HalfGap(t *testing.T) {
 		t.Errorf("half gap %v, want 1.6", got)
 	}
 }
+
+// TestC8BallPoints: the sampled points of the checks lie in A(0.9): every
+// head within 0.9 delta_min of its centroid, hence (0.9 < 1) nearer to
+// its own centroid than to any other.
+func TestC8BallPoints(t *testing.T) {
+	for _, r := range c7Fixed() {
+		mix, err := r.Mixture()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rad := c8Radius * c8HalfGap(mix)
+		rng := rand.New(rand.NewPCG(r.Seed, 2))
+		for i, p := range c8BallPoints(mix, rad, c8UnitBalls(rng, mix.Dim(), mix.K(), 50)) {
+			for h, mu := range p {
+				// 1e-12 relative: the rounding of one scaled addition.
+				if d := theory.Dist(mu, mix.Centroids[h]); d > rad*(1+1e-12) {
+					t.Errorf("%s: point %d head %d at %.6g from its centroid, radius %.6g", r.Name, i, h+1, d, rad)
+				}
+				for j, c := range mix.Centroids {
+					if j != h && !(theory.Dist(mu, c) > theory.Dist(mu, mix.Centroids[h])) {
+						t.Errorf("%s: point %d head %d not in its centroid's Voronoi cell", r.Name, i, h+1)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestC8Property: regimes from the conditional generator are inside the
+// hypotheses and no claim check FAILS there. Two draws (each costs up to
+// a second: C7's descent and 6 to 8 gradient evaluations in the quick
+// run); longer sweeps through the command's sampling.
+func TestC8Property(t *testing.T) {
+	n := 2
+	if testing.Short() {
+		n = 1
+	}
+	g := C8{}.InHypothesesGenerator()
+	for i := range n {
+		r := g.Example(i + 200)
+		if !(C8{}).InHypotheses(r) {
+			t.Errorf("generator drew %v outside the hypotheses", r)
+			continue
+		}
+		for _, x := range (C8{}).Check(Env{Quick: true}, r) {
+			if x.Verdict == Fails && !x.narrow {
+				t.Errorf("%v: %s FAILS: margin %.3g err %.3g %s\nspec: %s", r, x.Check, x.Margin, x.Err, x.Note, x.Spec)
+			}
+		}
+	}
+}
