@@ -76,8 +76,8 @@ func TestC8Holds(t *testing.T) {
 
 // TestC8Planted: a sign flip of head 2's gradient in C8's own evaluations
 // makes the one-head check FAIL with a cosine near -1 (the flipped head's
-// gradient points toward its minimizer), on regimes where the unplanted
-// claim HOLDS (TestC8Holds). The same flip in the shared evaluation (C7's
+// gradient points toward its minimizer), on in-hypothesis regimes where
+// the unplanted check HOLDS. The same flip in the shared evaluation (C7's
 // planted bug) sends C7's descent away, and C8 then says INCONCLUSIVE
 // (no minimizer to align with), never HOLDS.
 func TestC8Planted(t *testing.T) {
@@ -88,6 +88,7 @@ func TestC8Planted(t *testing.T) {
 			claim C8
 			want  Verdict
 		}{
+			{"no bug", C8{}, Holds},
 			{"flip in C8's evaluations", C8{alignFlip: 2}, Fails},
 			{"flip in the shared evaluation", C8{plant: c7Plant{flipHead: 2}}, Inconclusive},
 		} {
