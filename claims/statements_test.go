@@ -13,7 +13,7 @@ import (
 // checkIDRe matches a check identifier such as "C4.limit-improves": in a
 // statement, checks are named by the part after the claim's ID, and the
 // full identifiers appear only in the report's tables.
-var checkIDRe = regexp.MustCompile(`\bC[0-9]\.[a-z]`)
+var checkIDRe = regexp.MustCompile(`\bC[0-9]+\.[a-z]`)
 
 // statementChecks returns, per claim ID, the check IDs the statement must
 // describe: every check of the expected-verdict fixture, plus the exported

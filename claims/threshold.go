@@ -73,7 +73,10 @@ const (
 // 5 with hardmax, plus K = 3 with pi1 = 0.1 (distance); quick keeps the
 // two hardmax slices of K = 3 and 4 (about 0.1 s per probe). They measure
 // where "heads at the centroids" stops holding as the separation shrinks,
-// for each K. C0 (sanity) and C6 have no slices:
+// for each K. C8 (K-head alignment) has none by default: each of its
+// probes costs C7's descent plus tens of gradient evaluations, and where
+// C7's minimizer leaves the centroids C8 has nothing to align to. C0
+// (sanity) and C6 have no slices:
 // C6's verdicts are statistical, with
 // sample sizes fixed for its own ladder of n, and one of its bisection
 // steps trains the layer hundreds of times (measured: up to minutes per
@@ -81,7 +84,7 @@ const (
 // Slice names are "<ID>|variant|geometry|pi1=..|ls2=..".
 func ThresholdSlices(c Claim, quick bool) []Regime {
 	id := c.ID()
-	if id == "C0" || id == "C6" {
+	if id == "C0" || id == "C6" || id == "C8" {
 		return nil
 	}
 	if id == "C7" {

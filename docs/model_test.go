@@ -19,6 +19,7 @@ import (
 	"strings"
 	"testing"
 
+	"attnclust/claims"
 	"attnclust/numerics"
 	"attnclust/theory"
 )
@@ -35,15 +36,25 @@ func readModel(t *testing.T) string {
 }
 
 // TestSections checks that MODEL.md has exactly the section numbering the
-// code cites (docs/MODEL.md §N), in order, and one pair of hypotheses
-// markers per claim C0..C6, in order, each inside its claim's section.
+// code cites (docs/MODEL.md §N), in order, with one subsection §7.(i+1)
+// per claim, in the order of claims.All(), and one pair of hypotheses
+// markers per claim, each inside its claim's section.
 func TestSections(t *testing.T) {
 	text := readModel(t)
-	want := []string{
-		"§1", "§2", "§3", "§4", "§4.1", "§4.2", "§4.3", "§5", "§5.1", "§5.2", "§5.3", "§5.4",
-		"§6", "§7", "§7.1", "§7.2", "§7.3", "§7.4", "§7.5", "§7.6", "§7.7", "§7.8",
-		"§8", "§8.1", "§8.2", "§8.3", "§8.4", "§8.5", "§9", "§10", "§11",
+	all := claims.All()
+	want := []string{"§1", "§2", "§3", "§4", "§4.1", "§4.2", "§4.3", "§5", "§5.1", "§5.2", "§5.3", "§5.4", "§6", "§7"}
+	claimSection := map[string]string{}
+	next := map[string]string{}
+	for i, c := range all {
+		sec := fmt.Sprintf("§7.%d", i+1)
+		want = append(want, sec)
+		claimSection[c.ID()] = sec
+		next[sec] = fmt.Sprintf("§7.%d", i+2)
+		if i == len(all)-1 {
+			next[sec] = "§8"
+		}
 	}
+	want = append(want, "§8", "§8.1", "§8.2", "§8.3", "§8.4", "§8.5", "§9", "§10", "§11")
 	head := regexp.MustCompile(`^(#{2,3}) (§[0-9]+(?:\.[0-9]+)?) `)
 	var got []string
 	pos := map[string]int{}
@@ -66,9 +77,8 @@ func TestSections(t *testing.T) {
 		t.Fatalf("section headings:\n got %v\nwant %v", got, want)
 	}
 	lines := strings.Split(text, "\n")
-	claimSection := map[string]string{"C0": "§7.1", "C1": "§7.2", "C2": "§7.3", "C3": "§7.4", "C4": "§7.5", "C5": "§7.6", "C6": "§7.7", "C7": "§7.8"}
-	next := map[string]string{"§7.1": "§7.2", "§7.2": "§7.3", "§7.3": "§7.4", "§7.4": "§7.5", "§7.5": "§7.6", "§7.6": "§7.7", "§7.7": "§7.8", "§7.8": "§8"}
-	for _, id := range []string{"C0", "C1", "C2", "C3", "C4", "C5", "C6"} {
+	for _, c := range all {
+		id := c.ID()
 		begin, end := fmt.Sprintf("<!-- hypotheses:%s:begin -->", id), fmt.Sprintf("<!-- hypotheses:%s:end -->", id)
 		b, e := -1, -1
 		for i, l := range lines {

@@ -1,0 +1,302 @@
+package claims
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
+	"attnclust/theory"
+)
+
+// c8Fixed are C7's fixed in-hypothesis regimes (K = 3 and 4, hardmax and
+// distance); short mode drops the three-head distance regime, whose
+// theta^ costs C7's planar softmax quadrature (about a second).
+func c8Fixed(short bool) []Regime {
+	rs := c7Fixed()
+	if short {
+		return []Regime{rs[0], rs[2], rs[3]}
+	}
+	return rs
+}
+
+// c8ByCheck indexes results by check identifier.
+func c8ByCheck(t *testing.T, res []Result) map[string]Result {
+	t.Helper()
+	m := map[string]Result{}
+	for _, x := range res {
+		if _, dup := m[x.Check]; dup {
+			t.Errorf("check %s reported twice", x.Check)
+		}
+		m[x.Check] = x
+	}
+	return m
+}
+
+// TestC8Holds: inside the hypotheses both claim checks HOLD, the three
+// checks are reported with the roles and kinds the statement gives, and
+// statistical results carry their level.
+func TestC8Holds(t *testing.T) {
+	for _, r := range c8Fixed(testing.Short()) {
+		if !(C8{}).InHypotheses(r) {
+			t.Fatalf("%v: outside the hypotheses", r)
+		}
+		got := c8ByCheck(t, C8{}.Check(Env{Quick: true}, r))
+		wantKind, wantLevel := KindStatistical, c7Level
+		if r.K == 3 && r.Variant == "hardmax" {
+			wantKind, wantLevel = KindEstimated, 0
+		}
+		for _, tc := range []struct {
+			check string
+			role  Role
+		}{
+			{C8Alignment, RoleClaim},
+			{C8AlignmentOneHead, RoleClaim},
+			{C8AlignmentPerHead, RoleMap},
+		} {
+			x, ok := got[tc.check]
+			if !ok {
+				t.Errorf("%s: no %s result", r.Name, tc.check)
+				continue
+			}
+			if x.Role != tc.role || x.Kind != wantKind || x.Level != wantLevel || x.narrow != (tc.role == RoleMap) {
+				t.Errorf("%s: %s role %s kind %s level %v narrow %v, want %s %s %v", r.Name, tc.check, x.Role, x.Kind, x.Level, x.narrow, tc.role, wantKind, wantLevel)
+			}
+			if tc.role == RoleClaim && x.Verdict != Holds {
+				t.Errorf("%s: %s %v margin %.3g err %.3g %s", r.Name, tc.check, x.Verdict, x.Margin, x.Err, x.Note)
+			}
+			if x.Spec == "" {
+				t.Errorf("%s: %s without a spec", r.Name, tc.check)
+			}
+		}
+	}
+}
+
+// TestC8Planted: a sign flip of head 2's gradient in C8's own evaluations
+// makes the one-head check FAIL with a cosine near -1 (the flipped head's
+// gradient points toward its minimizer), on in-hypothesis regimes where
+// the unplanted check HOLDS. The same flip in the shared evaluation (C7's
+// planted bug) sends C7's descent away, and C8 then says INCONCLUSIVE
+// (no minimizer to align with), never HOLDS.
+func TestC8Planted(t *testing.T) {
+	rs := c8Fixed(true)
+	for _, r := range rs {
+		for _, tc := range []struct {
+			name  string
+			claim C8
+			want  Verdict
+		}{
+			{"no bug", C8{}, Holds},
+			{"flip in C8's evaluations", C8{alignFlip: 2}, Fails},
+			{"flip in the shared evaluation", C8{plant: c7Plant{flipHead: 2}}, Inconclusive},
+		} {
+			got := c8ByCheck(t, tc.claim.Check(Env{Quick: true}, r))
+			x := got[C8AlignmentOneHead]
+			if x.Verdict != tc.want {
+				t.Errorf("%s, %s: one-head %v (margin %.3g err %.3g %s), want %v", r.Name, tc.name, x.Verdict, x.Margin, x.Err, x.Note, tc.want)
+			}
+			// A flipped head's own cosine is minus its unflipped cosine,
+			// which is above 0.99 on these regimes (TestC8Holds margins);
+			// -0.9 leaves room for the error figure.
+			if tc.want == Fails && !(x.Margin < -0.9) {
+				t.Errorf("%s, %s: one-head cosine %.3g, want near -1", r.Name, tc.name, x.Margin)
+			}
+			if tc.want == Fails && len(x.Values) > 1 && x.Values[1].Value != 2 {
+				t.Errorf("%s, %s: worst head %v, want the flipped head 2", r.Name, tc.name, x.Values[1].Value)
+			}
+			if a := got[C8Alignment]; tc.want == Inconclusive && a.Verdict != Inconclusive {
+				t.Errorf("%s, %s: alignment %v, want INCONCLUSIVE (no theta^)", r.Name, tc.name, a.Verdict)
+			}
+		}
+	}
+}
+
+// TestC8Hypotheses: C8's regimes and hypotheses are C7's (delegated),
+// checked on regimes just inside and just outside each of C7's
+// hypotheses; its own items follow C7's, with provenance.
+func TestC8Hypotheses(t *testing.T) {
+	base := Regime{K: 3, D: 2, Sigma: 1, Pi1: 0.3, Geometry: Simplex, Separation: 6.01, Variant: "hardmax", Seed: 1}
+	for _, tc := range []struct {
+		name string
+		mod  func(*Regime)
+		want bool
+	}{
+		{"just inside the separation", func(r *Regime) {}, true},
+		{"just outside the separation", func(r *Regime) { r.Separation = 5.99 }, false},
+		{"K = 2", func(r *Regime) { r.K, r.Geometry = 0, Orthogonal }, false},
+		{"K = 5", func(r *Regime) { r.K, r.D = 5, 4 }, true},
+		{"distance, resolution just met", func(r *Regime) { r.Variant, r.LambdaSigma2 = "distance", 13.3/(6.01*6.01) }, true},
+		{"distance, resolution just missed", func(r *Regime) { r.Variant, r.LambdaSigma2 = "distance", 13.1/(6.01*6.01) }, false},
+		{"dot variant", func(r *Regime) { r.Variant, r.LambdaSigma2 = "dot", 5 }, false},
+		{"close pair just inside", func(r *Regime) { r.Geometry, r.Separation, r.NormRatio = ClosePair, 8, 0.76 }, true},
+		{"close pair just outside", func(r *Regime) { r.Geometry, r.Separation, r.NormRatio = ClosePair, 8, 0.74 }, false},
+	} {
+		r := base
+		tc.mod(&r)
+		if got, c7 := (C8{}).InHypotheses(r), (C7{}).InHypotheses(r); got != tc.want || got != c7 {
+			t.Errorf("%s: C8 %v, C7 %v, want %v", tc.name, got, c7, tc.want)
+		}
+	}
+	if diff := cmp.Diff(C7{}.Ranges(), C8{}.Ranges()); diff != "" {
+		t.Errorf("ranges differ from C7's (-C7 +C8):\n%s", diff)
+	}
+	h7, h8 := C7{}.Hypotheses(), C8{}.Hypotheses()
+	if len(h8) <= len(h7) {
+		t.Fatalf("%d hypotheses, want C7's %d plus C8's own", len(h8), len(h7))
+	}
+	if diff := cmp.Diff(h7, h8[:len(h7)]); diff != "" {
+		t.Errorf("C7's hypotheses not first (-C7 +C8):\n%s", diff)
+	}
+	for _, h := range h8 {
+		if h.Text == "" || h.Ref == "" || (h.Provenance != FromPaper && h.Provenance != Derived && h.Provenance != Measured) {
+			t.Errorf("hypothesis %+v", h)
+		}
+	}
+	if c, err := ByID("C8"); err != nil || c.ID() != "C8" {
+		t.Errorf("ByID(C8) = %v, %v", c, err)
+	}
+	if ThresholdSlices(C8{}, false) != nil {
+		t.Error("C8 has threshold slices; its regimes are not two-component slices")
+	}
+}
+
+// TestC8NotApplicable: two-component regimes give no results (as C7).
+func TestC8NotApplicable(t *testing.T) {
+	r := Regime{D: 2, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Separation: 6, Variant: "hardmax", Seed: 1}
+	if res := (C8{}).Check(Env{Quick: true}, r); res != nil {
+		t.Errorf("K = 2: %d results, want none", len(res))
+	}
+}
+
+// TestC8Escaped: a regime where C7's descent leaves a component gives
+// INCONCLUSIVE on every check, with the reason. C7's planted head flip is
+// the cheapest such descent.
+func TestC8Escaped(t *testing.T) {
+	res := C8{plant: c7Plant{flipHead: 1}}.Check(Env{Quick: true}, c7Fixed()[0])
+	if len(res) != 3 {
+		t.Fatalf("%d results, want 3", len(res))
+	}
+	for _, x := range res {
+		if x.Verdict != Inconclusive || x.Role == "" || x.Kind == "" {
+			t.Errorf("%s: %v role %q kind %q, want INCONCLUSIVE with role and kind", x.Check, x.Verdict, x.Role, x.Kind)
+		}
+		if x.Note == "" {
+			t.Errorf("%s: no reason given", x.Check)
+		}
+	}
+}
+
+// TestC8UnitBalls: the sampled points lie in the unit balls (property),
+// with the requested shape.
+func TestC8UnitBalls(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		d := rapid.IntRange(1, 6).Draw(t, "d")
+		K := rapid.IntRange(1, 5).Draw(t, "k")
+		n := rapid.IntRange(1, 4).Draw(t, "n")
+		seed := rapid.Uint64().Draw(t, "seed")
+		pts := c8UnitBalls(rand.New(rand.NewPCG(seed, 1)), d, K, n)
+		if len(pts) != n {
+			t.Fatalf("%d points, want %d", len(pts), n)
+		}
+		for _, p := range pts {
+			if len(p) != K {
+				t.Fatalf("%d heads, want %d", len(p), K)
+			}
+			for _, u := range p {
+				// U^(1/d) <= 1 times a unit vector: the norm is at most 1
+				// up to the rounding of a normalization (a few ulps).
+				if len(u) != d || !(theory.Norm(u) <= 1+1e-15) {
+					t.Fatalf("point %v (norm %v) outside the unit ball of R^%d", u, theory.Norm(u), d)
+				}
+			}
+		}
+	})
+}
+
+// TestC8Bonferroni: the widening factor is t_7(1 - 0.005/n) / t_7(0.995),
+// checked against Student t table values with 7 degrees of freedom
+// (3.4995 at 0.995, 5.4079 at 0.9995), and it grows with n.
+func TestC8Bonferroni(t *testing.T) {
+	if got := c8Bonferroni(8, 1); got != 1 {
+		t.Errorf("n = 1: %v, want 1", got)
+	}
+	// The table values have 4 decimals: 1e-4 relative on each.
+	if got, want := c8Bonferroni(8, 10), 5.4079/3.4995; math.Abs(got-want) > 2e-4*want {
+		t.Errorf("n = 10: %v, want %v", got, want)
+	}
+	prev := 1.0
+	for _, n := range []int{2, 5, 20, 50} {
+		f := c8Bonferroni(8, n)
+		if !(f > prev) {
+			t.Errorf("n = %d: factor %v not above %v", n, f, prev)
+		}
+		prev = f
+	}
+}
+
+// TestC8HalfGap: delta_min is half the smallest pairwise distance.
+func TestC8HalfGap(t *testing.T) {
+	r := Regime{K: 4, D: 3, Sigma: 0.5, Pi1: 0.25, Geometry: ClosePair, NormRatio: 0.8, Separation: 8, Variant: "hardmax", Seed: 3}
+	mix, err := r.Mixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The close pair is the smallest pair: 0.8 x 8 x 0.5 = 3.2, half 1.6;
+	// 1e-12 relative covers the construction's rounding.
+	if got := c8HalfGap(mix); math.Abs(got-1.6) > 1e-12 {
+		t.Errorf("half gap %v, want 1.6", got)
+	}
+}
+
+// TestC8BallPoints: the sampled points of the checks lie in A(0.9): every
+// head within 0.9 delta_min of its centroid, hence (0.9 < 1) nearer to
+// its own centroid than to any other.
+func TestC8BallPoints(t *testing.T) {
+	for _, r := range c7Fixed() {
+		mix, err := r.Mixture()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rad := c8Radius * c8HalfGap(mix)
+		rng := rand.New(rand.NewPCG(r.Seed, 2))
+		for i, p := range c8BallPoints(mix, rad, c8UnitBalls(rng, mix.Dim(), mix.K(), 50)) {
+			for h, mu := range p {
+				// 1e-12 relative: the rounding of one scaled addition.
+				if d := theory.Dist(mu, mix.Centroids[h]); d > rad*(1+1e-12) {
+					t.Errorf("%s: point %d head %d at %.6g from its centroid, radius %.6g", r.Name, i, h+1, d, rad)
+				}
+				for j, c := range mix.Centroids {
+					if j != h && !(theory.Dist(mu, c) > theory.Dist(mu, mix.Centroids[h])) {
+						t.Errorf("%s: point %d head %d not in its centroid's Voronoi cell", r.Name, i, h+1)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestC8Property: regimes from the conditional generator are inside the
+// hypotheses and no claim check FAILS there. Two draws (each costs up to
+// a second: C7's descent and 6 to 8 gradient evaluations in the quick
+// run); longer sweeps through the command's sampling.
+func TestC8Property(t *testing.T) {
+	n := 2
+	if testing.Short() {
+		n = 1
+	}
+	g := C8{}.InHypothesesGenerator()
+	for i := range n {
+		r := g.Example(i + 200)
+		if !(C8{}).InHypotheses(r) {
+			t.Errorf("generator drew %v outside the hypotheses", r)
+			continue
+		}
+		for _, x := range (C8{}).Check(Env{Quick: true}, r) {
+			if x.Verdict == Fails && !x.narrow {
+				t.Errorf("%v: %s FAILS: margin %.3g err %.3g %s\nspec: %s", r, x.Check, x.Margin, x.Err, x.Note, x.Spec)
+			}
+		}
+	}
+}
