@@ -447,10 +447,9 @@ func (c C10) Check(env Env, r Regime) []Result {
 		// map's fixed point; the error is then k-means's distance to the
 		// fixed point (its last step and contraction estimate). A theta^
 		// found on another map (a planted bug) is not absorbed into it.
-		kmLoc := lloydLoc(km)
-		errDev := (run.loc + kmLoc) / sg
+		errDev := (run.loc + lloydLoc(km, true)) / sg
 		if r.K > 3 {
-			errDev = (lloydLoc(km) - 3*km.StepSE) / sg
+			errDev = lloydLoc(km, false) / sg
 		}
 		dev := maxHeadDist(run.heads, km.Heads, sg, nil)
 		add(result(id, C10HardmaxKMeans, r, c10KMeansTol-dev, errDev, "sigma",
@@ -490,13 +489,18 @@ func equalWeights(mix theory.Mixture) bool {
 }
 
 // lloydLoc is the location estimate of Lloyd's fixed point as C7 forms it:
-// the last step, the contraction-based distance estimate, and three
-// standard errors of the step; +Inf when the iteration did not converge.
-func lloydLoc(km numerics.LloydResult) float64 {
+// the last step, the contraction-based distance estimate and, when stat is
+// set (distance to the true fixed point rather than to the fixed point of
+// the randomized map), three standard errors of the step; +Inf when the
+// iteration did not converge.
+func lloydLoc(km numerics.LloydResult, stat bool) float64 {
 	if !km.Converged {
 		return math.Inf(1)
 	}
-	loc := km.LastStep + 3*km.StepSE
+	loc := km.LastStep
+	if stat {
+		loc += 3 * km.StepSE
+	}
 	if km.DistanceBound > 0 && !math.IsInf(km.DistanceBound, 0) {
 		loc += km.DistanceBound
 	}
