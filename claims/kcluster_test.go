@@ -325,3 +325,26 @@ func TestC10Measure(t *testing.T) {
 		}
 	}
 }
+
+// TestC10Property: regimes from the conditional generator are inside the
+// hypotheses and no claim check fails there. Two draws only (each costs
+// up to a second); longer sweeps through the command's sampling.
+func TestC10Property(t *testing.T) {
+	n := 2
+	if testing.Short() {
+		n = 1
+	}
+	g := C10{}.InHypothesesGenerator()
+	for i := range n {
+		r := g.Example(i + 200)
+		if !(C10{}).InHypotheses(r) {
+			t.Errorf("generator drew %v outside the hypotheses", r)
+			continue
+		}
+		for _, x := range (C10{}).Check(Env{Quick: true}, r) {
+			if x.Verdict == Fails && x.Role == RoleClaim {
+				t.Errorf("%v: %s FAILS: margin %.3g err %.3g %s\nspec: %s", r, x.Check, x.Margin, x.Err, x.Note, x.Spec)
+			}
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"pgregory.net/rapid"
+
 	"attnclust/theory"
 )
 
@@ -243,4 +245,50 @@ func TestAffineRuleErrors(t *testing.T) {
 	if ex2.certain || !ex3.certain {
 		t.Errorf("equal heads: certain exits %v %v, want false true", ex2.certain, ex3.certain)
 	}
+}
+
+// TestRuleMisclassificationProperty (rapid): for random mixtures and
+// random affine rules, the importance-sampling estimate lies between the
+// union bound divided by K - 1 and the union bound (each replicate does,
+// by construction, up to rounding: 1e-12 relative), and its standard
+// error is finite and nonnegative.
+func TestRuleMisclassificationProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		K := rapid.IntRange(2, 5).Draw(t, "K")
+		d := rapid.IntRange(1, 5).Draw(t, "d")
+		seed := rapid.Uint64().Draw(t, "seed")
+		w := make([]float64, K)
+		cents := make([][]float64, K)
+		heads := make([][]float64, K)
+		sum := 0.0
+		for k := range K {
+			w[k] = rapid.Float64Range(0.1, 1).Draw(t, "w")
+			sum += w[k]
+			cents[k] = rapid.SliceOfN(rapid.Float64Range(-5, 5), d, d).Draw(t, "centroid")
+			heads[k] = rapid.SliceOfN(rapid.Float64Range(-5, 5), d, d).Draw(t, "head")
+		}
+		for k := range w {
+			w[k] /= sum
+		}
+		mix, err := theory.NewMixture(w, cents, rapid.Float64Range(0.3, 3).Draw(t, "sigma"))
+		if err != nil {
+			t.Skip(err) // weights not summing to 1 within the mixture's tolerance
+		}
+		r := NearestHeadRule(heads)
+		for h := range r.Offsets {
+			r.Offsets[h] += rapid.Float64Range(-2, 2).Draw(t, "offset")
+		}
+		est, err := r.Misclassification(mix, OptionsK{Points: 64, Randomizations: 4, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ub, err := r.UnionBound(mix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lo := ub / float64(max(K-1, 1))
+		if est.Value > ub*(1+1e-12) || est.Value < lo*(1-1e-12) || !(est.SE >= 0) || math.IsInf(est.SE, 0) {
+			t.Fatalf("estimate %v (SE %v) outside [%v, %v]", est.Value, est.SE, lo, ub)
+		}
+	})
 }
