@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 
 	"pgregory.net/rapid"
@@ -113,7 +114,7 @@ func Applies(c Claim, r Regime) bool {
 
 // All returns the claims in ID order.
 func All() []Claim {
-	return []Claim{C0{}, C1{}, C2{}, C3{}, C4{}, C5{}, C6{}, C7{}, C8{}}
+	return []Claim{C0{}, C1{}, C2{}, C3{}, C4{}, C5{}, C6{}, C7{}, C8{}, C10{}}
 }
 
 // ByID returns the claim with the given ID.
@@ -123,7 +124,11 @@ func ByID(id string) (Claim, error) {
 			return c, nil
 		}
 	}
-	return nil, fmt.Errorf("unknown claim %q (want C0, C1, C2, C3, C4, C5, C6, C7 or C8)", id)
+	var ids []string
+	for _, c := range All() {
+		ids = append(ids, c.ID())
+	}
+	return nil, fmt.Errorf("unknown claim %q (want one of %s)", id, strings.Join(ids, ", "))
 }
 
 // Sample returns n regimes drawn from c's ranges, deterministically from
