@@ -270,24 +270,7 @@ type c8Grader struct {
 // heads standing for the layer's scale, at most 2^16) with c8MinPoints as
 // the floor.
 func (g c8Grader) rule(heads [][]float64) (*numerics.RiskK, error) {
-	e := g.e
-	need := float64(c8MinPoints)
-	if e.layer.Variant != theory.Hardmax {
-		b := 0.0
-		for a := range heads {
-			for c := a + 1; c < len(heads); c++ {
-				b = math.Max(b, theory.Dist(heads[a], heads[c]))
-			}
-		}
-		need = math.Max(need, 32*e.layer.Lambda*e.mix.Sigma*b)
-	}
-	p := c8MinPoints
-	for float64(p) < need && p < 1<<16 {
-		p *= 2
-	}
-	o := e.opts
-	o.Points = p
-	return numerics.NewRiskK(e.evalMix, e.layer, o)
+	return g.e.riskAtMin(heads, c8MinPoints)
 }
 
 // grad returns the gradient at heads and each head's error figure (a

@@ -398,7 +398,12 @@ const c7MinPoints = 2048
 // largest distance between two heads standing for its B, which it
 // bounds), at most 2^16; hardmax has no layer.
 func (e *c7Evaluator) riskAt(heads [][]float64) (*numerics.RiskK, error) {
-	need := float64(c7MinPoints)
+	return e.riskAtMin(heads, c7MinPoints)
+}
+
+// riskAtMin is riskAt with minPoints (a power of two) as the floor.
+func (e *c7Evaluator) riskAtMin(heads [][]float64, minPoints int) (*numerics.RiskK, error) {
+	need := float64(minPoints)
 	if e.layer.Variant != theory.Hardmax {
 		b := 0.0
 		for a := range heads {
@@ -408,7 +413,7 @@ func (e *c7Evaluator) riskAt(heads [][]float64) (*numerics.RiskK, error) {
 		}
 		need = math.Max(need, 32*e.layer.Lambda*e.mix.Sigma*b)
 	}
-	p := c7MinPoints
+	p := minPoints
 	for float64(p) < need && p < 1<<16 {
 		p *= 2
 	}

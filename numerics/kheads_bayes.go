@@ -208,15 +208,7 @@ func (r AffineRule) Misclassification(mix theory.Mixture, opts OptionsK) (StatEs
 		}
 		// Work in an orthonormal basis of the span of the normals: z
 		// matters only through <z, n_j>.
-		var basis [][]float64
-		for _, nj := range ex.normals {
-			v := append([]float64(nil), nj...)
-			orthogonalize(v, basis)
-			if a := theory.Norm(v); a > rankTol {
-				theory.Scale(1/a, v)
-				basis = append(basis, v)
-			}
-		}
+		basis := spanBasis(ex.normals)
 		m := len(basis)
 		nu := make([][]float64, J)
 		for j, nj := range ex.normals {
@@ -301,50 +293,24 @@ func (r AffineRule) MisclassificationPlanar(mix theory.Mixture) (Estimate, error
 			out.Value += pi
 			continue
 		}
-		var basis [][]float64
-		for _, nj := range ex.normals {
-			v := append([]float64(nil), nj...)
-			orthogonalize(v, basis)
-			if a := theory.Norm(v); a > rankTol {
-				theory.Scale(1/a, v)
-				basis = append(basis, v)
-			}
-		}
+		basis := spanBasis(ex.normals)
 		if len(basis) > 2 {
 			return Estimate{}, fmt.Errorf("AffineRule.MisclassificationPlanar: component %d: the exits span %d dimensions, at most 2 supported", k, len(basis))
 		}
 		// Exit line j: a1 g1 + a2 g2 >= t.
-		type line struct{ a1, a2, t float64 }
-		lines := make([]line, len(ex.thr))
+		lines := make([]halfPlane, len(ex.thr))
 		for j, nj := range ex.normals {
 			var a [2]float64
 			for i, q := range basis {
 				a[i] = theory.Inner(q, nj)
 			}
-			lines[j] = line{a[0], a[1], ex.thr[j]}
+			lines[j] = halfPlane{a[0], a[1], ex.thr[j]}
 		}
 		if len(lines) == 0 {
 			continue
 		}
 		const L = 12.0
-		breaks := []float64{-L, 0, L}
-		add := func(x float64) {
-			if x > -L && x < L {
-				breaks = append(breaks, x)
-			}
-		}
-		for i, l1 := range lines {
-			if l1.a2 == 0 && l1.a1 != 0 {
-				add(l1.t / l1.a1)
-			}
-			for _, l2 := range lines[i+1:] {
-				if det := l1.a1*l2.a2 - l1.a2*l2.a1; det != 0 {
-					add((l1.t*l2.a2 - l2.t*l1.a2) / det)
-				}
-			}
-		}
-		slices.Sort(breaks)
-		breaks = slices.Compact(breaks)
+		breaks := halfPlaneBreaks(lines, L)
 		f := func(g1 float64, o []float64) {
 			lo, hi := math.Inf(1), math.Inf(-1) // exit set [lo, inf) and (-inf, hi]
 			for _, l := range lines {
@@ -378,4 +344,19 @@ func (r AffineRule) MisclassificationPlanar(mix theory.Mixture) (Estimate, error
 		out.Err += pi * (res.Err[0] + 2*theory.NormalQ(L) + 16*epsilon*res.Value[0])
 	}
 	return out, nil
+}
+
+// spanBasis returns an orthonormal basis of the span of vs (Gram-Schmidt,
+// dropping a vector whose residual norm is at most rankTol).
+func spanBasis(vs [][]float64) [][]float64 {
+	var basis [][]float64
+	for _, u := range vs {
+		v := append([]float64(nil), u...)
+		orthogonalize(v, basis)
+		if a := theory.Norm(v); a > rankTol {
+			theory.Scale(1/a, v)
+			basis = append(basis, v)
+		}
+	}
+	return basis
 }

@@ -187,6 +187,36 @@ func (p *HardmaxPlanar) evalMass(heads [][]float64) (theory.Eval, []float64, Est
 	return ev, mass, miss, nil
 }
 
+// halfPlane is the half-plane a1 g1 + a2 g2 >= t of the reduced plane.
+type halfPlane struct{ a1, a2, t float64 }
+
+// halfPlaneBreaks returns the sorted, distinct breakpoints in g1 of the
+// planar rules over the half-planes hs on [-L, L]: -L, 0 and L, the g1 of
+// every bounding line parallel to the g2 axis and of every intersection
+// of two bounding lines, inside (-L, L). Between two breakpoints the
+// interval in g2 cut by the half-planes keeps its form, so integrands
+// built from it are smooth there.
+func halfPlaneBreaks(hs []halfPlane, L float64) []float64 {
+	breaks := []float64{-L, 0, L}
+	add := func(x float64) {
+		if x > -L && x < L {
+			breaks = append(breaks, x)
+		}
+	}
+	for i, l1 := range hs {
+		if l1.a2 == 0 && l1.a1 != 0 {
+			add(l1.t / l1.a1)
+		}
+		for _, l2 := range hs[i+1:] {
+			if det := l1.a1*l2.a2 - l1.a2*l2.a1; det != 0 {
+				add((l1.t*l2.a2 - l2.t*l1.a2) / det)
+			}
+		}
+	}
+	slices.Sort(breaks)
+	return slices.Compact(breaks)
+}
+
 // planarCellMoments returns, for each head h, the Gaussian moments of its
 // Voronoi cell in the reduced plane, g ~ N(0, I_2), y = c + sigma g:
 // val[3h] = P(cell h), val[3h+1] = E[g1 1{cell h}], val[3h+2] =
@@ -195,7 +225,6 @@ func (p *HardmaxPlanar) evalMass(heads [][]float64) (theory.Eval, []float64, Est
 // ties to the lowest index.
 func planarCellMoments(b [][2]float64, c [2]float64, sigma float64) (val, errs []float64, err error) {
 	H := len(b)
-	type halfPlane struct{ a1, a2, t float64 } // a1 g1 + a2 g2 >= t
 	cells := make([][]halfPlane, H)
 	empty := make([]bool, H)
 	for h := range H {
@@ -229,24 +258,7 @@ func planarCellMoments(b [][2]float64, c [2]float64, sigma float64) (val, errs [
 		// Breakpoints: where the cell's interval in g2 changes form, at
 		// the intersections of its bounding lines and at its bounding
 		// lines parallel to the g2 axis.
-		breaks := []float64{-L, 0, L}
-		addBreak := func(x float64) {
-			if x > -L && x < L {
-				breaks = append(breaks, x)
-			}
-		}
-		for i, l1 := range cell {
-			if l1.a2 == 0 && l1.a1 != 0 {
-				addBreak(l1.t / l1.a1)
-			}
-			for _, l2 := range cell[i+1:] {
-				if det := l1.a1*l2.a2 - l1.a2*l2.a1; det != 0 {
-					addBreak((l1.t*l2.a2 - l2.t*l1.a2) / det)
-				}
-			}
-		}
-		slices.Sort(breaks)
-		breaks = slices.Compact(breaks)
+		breaks := halfPlaneBreaks(cell, L)
 		f := func(g1 float64, out []float64) {
 			out[0], out[1], out[2] = 0, 0, 0
 			lo, hi := math.Inf(-1), math.Inf(1)
