@@ -95,7 +95,7 @@ func (e Env) objective(r Regime) (theory.Mixture, theory.Prototype, theory.Objec
 
 // All returns the claims in ID order.
 func All() []Claim {
-	return []Claim{C0{}, C1{}, C2{}, C3{}, C4{}, C5{}, C6{}, C7{}}
+	return []Claim{C0{}, C1{}, C2{}, C3{}, C4{}, C5{}, C6{}, C7{}, C9{}}
 }
 
 // ByID returns the claim with the given ID.
@@ -105,7 +105,7 @@ func ByID(id string) (Claim, error) {
 			return c, nil
 		}
 	}
-	return nil, fmt.Errorf("unknown claim %q (want C0, C1, C2, C3, C4, C5, C6 or C7)", id)
+	return nil, fmt.Errorf("unknown claim %q (want C0, C1, C2, C3, C4, C5, C6, C7 or C9)", id)
 }
 
 // Sample returns n regimes drawn from c's ranges, deterministically from

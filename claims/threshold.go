@@ -76,7 +76,7 @@ const (
 // Slice names are "<ID>|variant|geometry|pi1=..|ls2=..".
 func ThresholdSlices(c Claim, quick bool) []Regime {
 	id := c.ID()
-	if id == "C0" || id == "C6" || id == "C7" {
+	if id == "C0" || id == "C6" || id == "C7" || id == "C9" {
 		return nil
 	}
 	base := Regime{D: 4, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Variant: "distance", LambdaSigma2: 1, Seed: 11}
