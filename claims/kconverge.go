@@ -74,35 +74,41 @@ const (
 	c9RunsQuick = 1
 )
 
-// Step budgets of one run: c9CoarseSteps steps on the coarse rule (see
-// c9CoarsePoints), then at most c9FineSteps on C7's rule (quick run:
-// c9CoarseStepsQuick and c9FineStepsQuick). Near a well-separated
-// minimizer the step of c9Step contracts head h's distance by 1 -
-// m_h / max_j m_j per step, at most 1 - 0.1 / 0.45 = 0.78 on the sampled
-// weights (every weight >= 0.1 and <= 0.5 ... the worst ratio is K = 3,
+// Step budgets of one run: c9CoarseSteps steps on the coarse rule, then
+// at most c9FinalSteps on the final rule (quick run: c9CoarseStepsQuick
+// and c9FinalStepsQuick). Near a well-separated minimizer the step of
+// c9Step contracts head h's distance by about 1 - pi_h / max_j pi_j per
+// step, at worst 1 - 0.1 / 0.45 = 0.78 on the sampled weights (K = 3,
 // pi_1 = 0.1, the others 0.45), so 30 steps take a head from 3 sigma to
 // 0.002 sigma; the origin-centred starts first need to separate the
-// heads (measured on the default run: most coarse phases stop within 60
-// steps). The fine phase starts where the coarse rule can no longer see
-// the gradient, within a few coarse error figures of the critical point,
-// and contracts from there.
+// heads. Measured on the default run (seed 1): the median run takes 14
+// steps in all and the longest successful ones about 60. The final rule
+// starts where the coarse rule can no longer see the gradient, a few
+// coarse error figures from the critical point.
 const (
 	c9CoarseSteps      = 80
-	c9CoarseStepsQuick = 60
-	c9MidSteps         = 12
-	c9MidStepsQuick    = 8
-	c9FineSteps        = 6
-	c9FineStepsQuick   = 4
+	c9CoarseStepsQuick = 30
+	c9FinalSteps       = 20
+	c9FinalStepsQuick  = 2
 )
 
 // c9CoarsePoints is the number of points per randomization of the coarse
-// rule (8 randomizations, like C7's rule), with no transition-layer
-// requirement: an eighth of C7's 2048, which cuts the cost of the steps
-// far from any critical point eightfold (the cost budget of the default
-// run). Its estimates are unbiased (randomized quasi-Monte Carlo), only
+// rule (8 randomizations, like every rule here), with no transition-layer
+// requirement: it only steers the descent, cheaply (a sixteenth of C7's
+// 2048). Its estimates are unbiased (randomized quasi-Monte Carlo), only
 // noisier, and its standard error is used only to decide when to hand
-// over to C7's rule, which alone decides where the run ends.
+// over to the final rule, which alone decides where a run ends.
 const c9CoarsePoints = 128
+
+// c9FinalPoints is the floor of the final rule's points per
+// randomization; the rule also puts at least 32 points across the
+// steepest softmax transition layer (C7's rule with a floor of 512
+// instead of 2048, which makes its standard errors as trustworthy as
+// C7's, per the randomized rule's documented criterion, at about twice
+// their size: a quarter of the points). Its location errors (below
+// 0.15 sigma on the default run) stay far below the 0.5 sigma
+// tolerance; the fourfold saving is what fits the claim's cost budget.
+const c9FinalPoints = 512
 
 // c9Step returns the step eta of gradient descent mu <- mu - eta grad R
 // (one scalar step for every head) at an iterate whose attention masses
@@ -282,8 +288,10 @@ func c9MinPair(mix theory.Mixture) float64 {
 type c9Run struct {
 	index      int
 	start, end [][]float64
-	// steps counts every step, fineSteps those on C7's rule.
+	// steps counts every step, fineSteps those on the final rule; final
+	// reports that the last evaluation used the final rule.
 	steps, fineSteps int
+	final            bool
 	// stopped: the step fell below its error figure; far: a head left
 	// the data (see c9FarFactor); otherwise the budget ran out.
 	stopped, far bool
@@ -300,15 +308,27 @@ type c9Run struct {
 	mass []float64
 }
 
-// c9Eval evaluates the gradient at heads on the randomized rule with the
-// given number of points per randomization (0: C7's rule, see riskAt),
-// with e's planted bugs.
-func c9Eval(e *c7Evaluator, heads [][]float64, points int) (kEval, error) {
-	if points == 0 {
-		return e.eval(heads, true)
+// c9Eval evaluates the gradient at heads on the randomized rule with at
+// least the given number of points per randomization and, when layer is
+// set, at least 32 points across the steepest softmax transition layer
+// (C7's rule, see riskAt, with a different floor), with e's planted bugs.
+func c9Eval(e *c7Evaluator, heads [][]float64, points int, layer bool) (kEval, error) {
+	need := float64(points)
+	if layer && e.layer.Variant != theory.Hardmax {
+		b := 0.0
+		for a := range heads {
+			for c := a + 1; c < len(heads); c++ {
+				b = math.Max(b, theory.Dist(heads[a], heads[c]))
+			}
+		}
+		need = math.Max(need, 32*e.layer.Lambda*e.mix.Sigma*b)
+	}
+	p := points
+	for float64(p) < need && p < 1<<16 {
+		p *= 2
 	}
 	o := e.opts
-	o.Points = points
+	o.Points = p
 	rk, err := numerics.NewRiskK(e.evalMix, e.layer, o)
 	if err != nil {
 		return kEval{}, err
@@ -332,17 +352,23 @@ func c9Eval(e *c7Evaluator, heads [][]float64, points int) (kEval, error) {
 }
 
 // c9Level is one level of a run's ladder of rules: points per
-// randomization (0: C7's rule) and the step budget on it.
-type c9Level struct{ points, steps int }
+// randomization, whether the transition-layer requirement applies, and
+// the step budget on it.
+type c9Level struct {
+	points int
+	layer  bool
+	steps  int
+}
 
-// c9Ladder returns the ladder of rules of a run: c9CoarsePoints, then
-// four times as many, then C7's rule, each used until the step is below
-// its own error figure or its budget is spent (see c9CoarseSteps).
+// c9Ladder returns the ladder of rules of a run: the coarse rule
+// (c9CoarsePoints, steering only), then the final rule (c9FinalPoints
+// with the transition-layer requirement), each used until the step is
+// below its own error figure or its budget is spent (see c9CoarseSteps).
 func c9Ladder(quick bool) []c9Level {
 	if quick {
-		return []c9Level{{c9CoarsePoints, c9CoarseStepsQuick}, {4 * c9CoarsePoints, c9MidStepsQuick}, {0, c9FineStepsQuick}}
+		return []c9Level{{c9CoarsePoints, false, c9CoarseStepsQuick}, {c9FinalPoints, true, c9FinalStepsQuick}}
 	}
-	return []c9Level{{c9CoarsePoints, c9CoarseSteps}, {4 * c9CoarsePoints, c9MidSteps}, {0, c9FineSteps}}
+	return []c9Level{{c9CoarsePoints, false, c9CoarseSteps}, {c9FinalPoints, true, c9FinalSteps}}
 }
 
 // descendPlain runs gradient descent from start (see C9's statement)
@@ -356,9 +382,9 @@ func descendPlain(e *c7Evaluator, start [][]float64, ladder []c9Level) (c9Run, e
 	}
 	far = c9FarFactor * (far + e.mix.Sigma)
 	for _, phase := range ladder {
-		run.stopped = false
+		run.stopped, run.final = false, phase.layer
 		for it := 0; ; it++ {
-			ev, err := c9Eval(e, run.end, phase.points)
+			ev, err := c9Eval(e, run.end, phase.points, phase.layer)
 			if err != nil {
 				return c9Run{}, fmt.Errorf("step %d: %w", run.steps+1, err)
 			}
@@ -381,7 +407,7 @@ func descendPlain(e *c7Evaluator, start [][]float64, ladder []c9Level) (c9Run, e
 				theory.AddScaled(run.end[h], -run.eta, ev.grad[h])
 			}
 			run.steps++
-			if phase.points == 0 {
+			if phase.layer {
 				run.fineSteps++
 			}
 			for _, mu := range run.end {
@@ -536,13 +562,19 @@ func (c C9) converges(e *c7Evaluator, a kRun, r Regime, s c9Scheme, n int, ladde
 		if run.far {
 			run.err = 0 // exact arithmetic on the iterate: the head is far from every centroid
 		}
+		// A run that stopped, or left the data, far from theta^ FAILS; a
+		// run within c9Tol of theta^ by more than its error figure counts
+		// as reaching it even when its budget ran out first (its error
+		// figure, the location estimate, is widened by its gradient and
+		// so covers the distance still to go, as in C7); a run that ran
+		// out of steps elsewhere is undecided.
 		if (run.stopped || run.far) && c9Tol-run.dist < -run.err {
 			if failRun == nil || run.dist-run.err > failRun.dist-failRun.err {
 				failRun = &run
 			}
 			continue
 		}
-		if !run.stopped && !run.far {
+		if !run.stopped && !run.far && c9Tol-run.dist <= run.err {
 			if undecided == "" {
 				undecided = fmt.Sprintf("run %d ran out of its steps (%d, %d of them on the final rule) with its step (%.3g sigma) above its error (%.3g sigma), %.3g sigma from theta^: %s", i, run.steps, run.fineSteps, run.eta*run.grad/sg, run.eta*run.gradErr/sg, run.dist, c9Where(a.mix, run))
 			}
