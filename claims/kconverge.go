@@ -472,7 +472,8 @@ func c9Match(a, b [][]float64) (float64, []int) {
 }
 
 // c9Where describes where the end heads are: for each head, its nearest
-// centroid, the distance to it (sigma) and the head's attention mass.
+// centroid, the distance to it (sigma), the head's attention mass and
+// how far it moved from its start (sigma).
 func c9Where(mix theory.Mixture, run c9Run) string {
 	var parts []string
 	for h, mu := range run.end {
@@ -484,7 +485,11 @@ func c9Where(mix theory.Mixture, run c9Run) string {
 		}
 		p := fmt.Sprintf("head %d %.3g sigma from centroid %d", h+1, dk/mix.Sigma, k+1)
 		if run.mass != nil {
-			p += fmt.Sprintf(" (mass %.3g)", run.mass[h])
+			p += fmt.Sprintf(" (mass %.3g", run.mass[h])
+			if run.start != nil {
+				p += fmt.Sprintf(", moved %.3g sigma", theory.Dist(mu, run.start[h])/mix.Sigma)
+			}
+			p += ")"
 		}
 		parts = append(parts, p)
 	}
