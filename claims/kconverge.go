@@ -162,19 +162,29 @@ theta^ is C7's minimizer (found from next to the true centroids by C7's
 preconditioned descent), with its location estimate. When C7's descent
 leaves a component, there is no theta^ and every check is INCONCLUSIVE.
 
-**Procedure.** From each start, plain gradient descent on the
-population risk, mu_h <- mu_h - eta g_h for every head h at once, with the
-fixed step eta = 1 / (2 max_h pi_h): near a well-separated minimizer the
-Hessian is about 2 pi_h I on head h, so this is Newton's step for the
-heaviest head and a contraction for the others (eta times the largest
-curvature is about 1, half the stability limit). The gradient is computed
-by randomized quasi-Monte Carlo (statistical, level 0.99). A run stops
-when the norm of its step is below its own error figure (t quantile times
-the standard error, stacked over the heads), when a head goes further
-than 20 times (the largest centroid norm plus sigma) from the origin (it
-has left the data), or after 120 steps (60 in the quick run). Its end is
-compared with theta^ up to a relabelling of the heads: the distance is
-the minimum over the K! assignments of the largest head distance.
+**Procedure.** From each start, gradient descent on the population
+risk, mu_h <- mu_h - eta g_h for every head h at once (one scalar step,
+not C7's per-head preconditioning), with eta = 1 / (2 max_h m_h), m_h the
+heads' attention masses at the current iterate: the Hessian is about
+2 m_h I on head h, so this is Newton's step for the heaviest head and a
+contraction for the others (eta times the largest curvature is about 1,
+half the stability limit); at theta^ the masses are about the weights, so
+eta tends to 1 / (2 max_h pi_h). A fixed step 1 / (2 max_h pi_h) is
+unstable on the way (one head can hold most of the mass early on, and the
+step then flings it away from the data). Gradients and masses come from
+randomized quasi-Monte Carlo (statistical, level 0.99) on two rules: a
+coarse one (128 points per randomization, 8 randomizations) that steers
+the descent for at most 80 steps (30 in the quick run) until its step is
+below its error figure (t quantile times the standard error, stacked over
+the heads), then the final one (at least 512 points per randomization and
+at least 32 across the steepest softmax transition layer, the criterion
+under which its standard errors are trusted) for at most 20 steps (2 in
+the quick run), until the same holds there: the run has then *stopped*. A
+run also ends when a head goes further than 20 times (the largest
+centroid norm plus sigma) from the origin: it has left the data. Its end
+is compared with theta^ up to a relabelling of the heads: the distance is
+the minimum over the K! assignments of the largest head distance, in
+units of sigma.
 
 **Hypotheses.** C7's a priori hypotheses (3 <= K <= 5, every pair of
 centroids at least 6 sigma apart, lambda sigma^2 Delta_min^2 >= 13.21 for
@@ -191,19 +201,23 @@ failure counts against the claim, as in C3.
 
 **Checks.**
 - converges-<scheme> (claim) for small-scale, centroid-scale, data-tokens
-  and perturbed-centroids, one run each: the run ends within sigma / 2 of
-  theta^ up to relabelling. Margin: 1/2 minus the largest distance over
-  the runs (in sigma); error: the end's location estimate (twice the
-  stacked ||g_h|| / (2 pi_h), with g_h widened by its error figure) plus
-  theta^'s. Why sigma / 2: any other end point puts a head on no cluster
-  of its own, which moves some head about half a pair distance (>= 3
-  sigma) from theta^, while the rule locates a critical point to 0.002 to
-  0.07 sigma. A run that runs out of steps with its step still above its
-  error is INCONCLUSIVE; a run that stops elsewhere (a head with no mass,
-  two heads on one cluster, a head that left the data) FAILS, and a
-  failed run outranks an undecided one. With three heads theta^'s location
-  is an estimate from the planar rules, so the verdict is estimated; with
-  four or five it is statistical (level 0.99).`
+  and perturbed-centroids, one run each (the regimes' seeds vary the
+  starts across the sweep): the run ends within sigma / 2 of theta^ up to
+  relabelling. Margin: 1/2 minus that distance; error: the end's location
+  estimate on the final rule (twice the stacked ||g_h|| / (2 pi_h), with
+  g_h widened by its error figure, which also covers the distance still
+  to go when the run has not stopped) plus theta^'s. Why sigma / 2: any
+  other end point puts a head on no cluster of its own, which moves some
+  head about half a pair distance (>= 3 sigma) from theta^, while the
+  rule locates a critical point to a few hundredths of sigma. A run that
+  stopped, or left the data, further than sigma / 2 from theta^ by more
+  than its error FAILS (a head with no mass, two heads sharing one
+  cluster while another sits between two clusters); a run that ran out of
+  steps elsewhere is INCONCLUSIVE, and a failed run outranks an undecided
+  one. The note names, for the decisive run, each head's nearest
+  centroid, its mass and how far it moved. With three heads theta^'s
+  location is an estimate from the planar rules, so the verdict is
+  estimated; with four or five it is statistical (level 0.99).`
 }
 
 // Ranges are C7's.
