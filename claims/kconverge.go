@@ -156,7 +156,7 @@ func (C9) Title() string {
 
 // Statement is the precise statement.
 func (C9) Statement() string {
-	return `**Setting.** As in C7 (docs/MODEL.md §7.10): an isotropic Gaussian mixture
+	return `**Setting.** As in C7 (docs/MODEL.md §7.8 and §7.10): an isotropic Gaussian mixture
 with K = 3, 4 or 5 components and the prototype layer with K heads;
 theta^ is C7's minimizer (found from next to the true centroids by C7's
 preconditioned descent), with its location estimate. When C7's descent
