@@ -114,7 +114,7 @@ func Applies(c Claim, r Regime) bool {
 
 // All returns the claims in ID order.
 func All() []Claim {
-	return []Claim{C0{}, C1{}, C2{}, C3{}, C4{}, C5{}, C6{}, C7{}, C8{}, C10{}}
+	return []Claim{C0{}, C1{}, C2{}, C3{}, C4{}, C5{}, C6{}, C7{}, C8{}, C9{}, C10{}}
 }
 
 // ByID returns the claim with the given ID.

@@ -68,7 +68,7 @@ type Regime struct {
 	// Seed fixes the embedding plane and any sampling inside a check.
 	Seed uint64 `json:"seed"`
 	// K is the number of components: 0 (or 2) for the two-component
-	// regimes of C0 to C6, 3 to 8 for the geometries Simplex, RandomK
+	// regimes of C0 to C6, 3 to 8 (C7 to C10 use 3 to 5) for the geometries Simplex, RandomK
 	// and ClosePair, whose d must be >= K - 1. With K >= 3, Pi1 is the
 	// weight of component 1 and the others share 1 - Pi1 equally;
 	// Separation is the smallest pairwise centroid distance in units of

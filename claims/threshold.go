@@ -75,8 +75,9 @@ const (
 // where "heads at the centroids" stops holding as the separation shrinks,
 // for each K. C8 (K-head alignment) has none by default: each of its
 // probes costs C7's descent plus tens of gradient evaluations, and where
-// C7's minimizer leaves the centroids C8 has nothing to align to; C10
-// (K-head clustering) likewise rests on C7's minimizer. C0
+// C7's minimizer leaves the centroids C8 has nothing to align to; C9
+// (K-head convergence) and C10 (K-head clustering) likewise rest on C7's
+// minimizer. C0
 // (sanity) and C6 have no slices:
 // C6's verdicts are statistical, with
 // sample sizes fixed for its own ladder of n, and one of its bisection
@@ -85,7 +86,7 @@ const (
 // Slice names are "<ID>|variant|geometry|pi1=..|ls2=..".
 func ThresholdSlices(c Claim, quick bool) []Regime {
 	id := c.ID()
-	if id == "C0" || id == "C6" || id == "C8" || id == "C10" {
+	if id == "C0" || id == "C6" || id == "C8" || id == "C9" || id == "C10" {
 		return nil
 	}
 	if id == "C7" {

@@ -115,7 +115,7 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"-workers", "-1"}, "-workers"},
 		{[]string{"-seed", "-1"}, "-seed"},
 		{[]string{"-seed", "abc"}, "-seed"},
-		{[]string{"-claims", "C1,C9"}, `unknown claim "C9"`},
+		{[]string{"-claims", "C1,C99"}, `unknown claim "C99"`},
 		{[]string{"-claims", ""}, "-claims"},
 		{[]string{"-claims", "C1,,C2"}, "-claims"},
 		{[]string{"-out", ""}, "-out"},
