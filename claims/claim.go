@@ -54,6 +54,11 @@ type Env struct {
 	// Quick selects smaller sample counts and ladders (for CI); verdict
 	// semantics are unchanged.
 	Quick bool
+	// KMemo, when not nil, remembers C7's minimizer per regime so that
+	// the K-head claims (C7 to C10), which all start from it, compute it
+	// once per run. It changes no result (the minimizer is a
+	// deterministic function of the regime); nil computes it afresh.
+	KMemo *KMemo
 }
 
 func (e Env) model() theory.Model {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sync"
 
 	"pgregory.net/rapid"
 
@@ -518,8 +520,60 @@ func (e *c7Evaluator) locate(heads [][]float64) (float64, error) {
 	return c7LocSafety * math.Sqrt(s), nil
 }
 
-// run computes theta^ (and theta_km for distance) on r.
+// KMemo remembers C7's minimizer per regime within one run (see
+// Env.KMemo). Create it with NewKMemo; it is safe for concurrent use, and
+// concurrent requests for the same regime wait for one computation.
+type KMemo struct {
+	mu sync.Mutex
+	m  map[string]*kMemoEntry
+}
+
+type kMemoEntry struct {
+	once sync.Once
+	run  kRun
+	err  error
+}
+
+// NewKMemo returns an empty memo.
+func NewKMemo() *KMemo { return &KMemo{m: map[string]*kMemoEntry{}} }
+
+// run returns C7's minimizer on r: from env.KMemo when it holds it (a
+// deep copy, so that callers may modify their result), else computed by
+// compute and remembered there.
 func (c C7) run(env Env, r Regime) (kRun, error) {
+	if env.KMemo == nil {
+		return c.compute(env, r)
+	}
+	// The name does not change the computation; everything else may.
+	r.Name = ""
+	key := fmt.Sprintf("%+v|%+v|%v", r, c.plant, env.Quick)
+	env.KMemo.mu.Lock()
+	e, ok := env.KMemo.m[key]
+	if !ok {
+		e = &kMemoEntry{}
+		env.KMemo.m[key] = e
+	}
+	env.KMemo.mu.Unlock()
+	e.once.Do(func() { e.run, e.err = c.compute(env, r) })
+	if e.err != nil {
+		return kRun{}, e.err
+	}
+	return e.run.clone(), nil
+}
+
+// clone returns a deep copy of the run's slices.
+func (k kRun) clone() kRun {
+	k.heads = theory.Clone(k.heads)
+	if k.km != nil {
+		k.km = theory.Clone(k.km)
+	}
+	k.mass = slices.Clone(k.mass)
+	k.massErr = slices.Clone(k.massErr)
+	return k
+}
+
+// compute computes theta^ (and theta_km for distance) on r.
+func (c C7) compute(env Env, r Regime) (kRun, error) {
 	mix, err := r.Mixture()
 	if err != nil {
 		return kRun{}, err

@@ -242,7 +242,7 @@ func (o *Outcome) AllResults() []claims.Result {
 // and computes the figure data. Progress lines (phases and counts) go to
 // progress when it is not nil.
 func Execute(cfg Config, s Suite, progress io.Writer) *Outcome {
-	env := claims.Env{Quick: cfg.Quick}
+	env := claims.Env{Quick: cfg.Quick, KMemo: claims.NewKMemo()}
 	out := &Outcome{Config: cfg}
 	start := s.now()
 	prog := newProgress(progress, s.now)

@@ -64,7 +64,12 @@ func TestRunPipeline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the real suite (about 20 s)")
 	}
-	base := []string{"-quick", "-regimes", "3", "-outside", "3", "-seed", "5", "-catalog", catalogPath}
+	// A part of the catalog keeps the three runs cheap (about a third of
+	// the quick run each) while still covering both kinds of components:
+	// two-component regimes of each variant and the in-context layer,
+	// and K = 3 and 4 regimes for the K-head claims.
+	sub := subCatalog(t, "reference-distance", "reference-hardmax", "small-angle-dot", "in-context-reference", "k3-simplex-unequal-hardmax", "k4-random-distance")
+	base := []string{"-quick", "-regimes", "3", "-outside", "3", "-seed", "5", "-catalog", sub}
 	dirs := []string{t.TempDir(), t.TempDir(), t.TempDir()}
 	workers := []string{"2", "2", "1"}
 	for i, dir := range dirs {
@@ -156,4 +161,43 @@ func TestRunPipeline(t *testing.T) {
 			t.Error("REPORT.md names the output directory")
 		}
 	})
+}
+
+// subCatalog writes the named regimes of the catalog to a file in a
+// temporary directory and returns its path; a missing name fails the
+// test.
+func subCatalog(t *testing.T, names ...string) string {
+	t.Helper()
+	f, err := os.Open(catalogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	all, err := claims.LoadCatalog(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]claims.Regime{}
+	for _, r := range all {
+		byName[r.Name] = r
+	}
+	var keep []claims.Regime
+	for _, n := range names {
+		r, ok := byName[n]
+		if !ok {
+			t.Fatalf("catalog has no regime %q", n)
+		}
+		keep = append(keep, r)
+	}
+	b, err := json.Marshal(struct {
+		Regimes []claims.Regime `json:"regimes"`
+	}{keep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "regimes.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
