@@ -165,6 +165,11 @@ func computeFindings(v *view) []finding {
 				}
 			}
 			text := fmt.Sprintf("A reading of the paper that the suite refutes: check %s FAILS, as expected, on %d of its %d results.", st.Check, f, n)
+			if f == 0 {
+				// Not refuted in this run (its witnesses were not
+				// certified): say so rather than claim a refutation.
+				text = fmt.Sprintf("A reading of the paper that the suite tests for refutation: check %s is not refuted in this run (no FAILS among its %d results; %d INCONCLUSIVE).", st.Check, n, st.InHyp.Inconclusive+st.Outside.Inconclusive)
+			}
 			fd := finding{rank: 5, Topic: topicRefuted, Claim: id, Uncertainty: "each FAILS exceeds its error bound", Command: runCommand(id)}
 			if len(fails) > 0 {
 				w := worstOf(fails)

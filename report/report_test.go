@@ -690,3 +690,33 @@ func TestFiguresFitOnCanvas(t *testing.T) {
 		}
 	}
 }
+
+// TestRefutedNotRefuted: a refuted-reading check without any FAILS in the
+// run is reported as not refuted, never as "FAILS, as expected, on 0".
+func TestRefutedNotRefuted(t *testing.T) {
+	o := outcome(t, 2)
+	for k := range o.Runs {
+		if o.Runs[k].Claim.ID() != "C3" {
+			continue
+		}
+		for i := range o.Runs[k].Results {
+			if r := &o.Runs[k].Results[i]; r.Role == claims.RoleRefuted {
+				r.Verdict = claims.Inconclusive
+			}
+		}
+	}
+	v := newView(o, meta)
+	seen := false
+	for _, f := range v.findings {
+		if f.Topic != topicRefuted || f.Claim != "C3" {
+			continue
+		}
+		seen = true
+		if strings.Contains(f.Text, "as expected") || !strings.Contains(f.Text, "is not refuted in this run") {
+			t.Errorf("C3's refuted-reading finding: %q", f.Text)
+		}
+	}
+	if !seen {
+		t.Error("no refuted-reading finding for C3")
+	}
+}
