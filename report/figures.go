@@ -545,6 +545,13 @@ func figureThresholds(o *sweep.Outcome) ([]byte, string, error) {
 		if math.IsInf(xlo, 1) {
 			xlo, xhi = 0.1, 10
 		}
+		// The axis spans whole decades around the data, at least one
+		// decade on each side of a single lambda sigma^2 (a log axis of
+		// zero width cannot be drawn).
+		xmin, xmax := decadeBelow(xlo), decadeAbove(xhi)
+		if !(xmax > xmin) {
+			xmin, xmax = xmin/10, xmax*10
+		}
 		for gi, k := range order {
 			label := fmt.Sprintf("%s, %s, pi1 = %s", k.v, k.g, exact(k.pi))
 			ci, ok := variantColor[k.v]
@@ -558,7 +565,7 @@ func figureThresholds(o *sweep.Outcome) ([]byte, string, error) {
 						continue
 					}
 					y := (t.Lo + t.Hi) / 2
-					l, err := plotter.NewLine(plotter.XYs{{X: decadeBelow(xlo), Y: y}, {X: decadeAbove(xhi), Y: y}})
+					l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: y}, {X: xmax, Y: y}})
 					if err != nil {
 						return nil, "", err
 					}
@@ -620,7 +627,7 @@ func figureThresholds(o *sweep.Outcome) ([]byte, string, error) {
 				leg.Add(label, l, sc)
 			}
 		}
-		p.X.Min, p.X.Max = decadeBelow(xlo), decadeAbove(xhi)
+		p.X.Min, p.X.Max = xmin, xmax
 		p.Y.Min, p.Y.Max = math.Floor(ylo)-0.5, math.Ceil(yhi)+0.5
 		p.Y.Tick.Marker = linearTicks{step: niceStep(p.Y.Max - p.Y.Min)}
 		plots = append(plots, p)
