@@ -522,12 +522,13 @@ func figureThresholds(o *sweep.Outcome) ([]byte, string, error) {
 			v  string
 			g  claims.Geometry
 			pi float64
+			k  int // number of components, 0 for two
 		}
 		groups := map[key][]claims.Threshold{}
 		var order []key
 		xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 		for _, t := range cr.Thresholds {
-			k := key{t.Slice.Variant, t.Slice.Geometry, t.Slice.Pi1}
+			k := key{t.Slice.Variant, t.Slice.Geometry, t.Slice.Pi1, t.Slice.K}
 			if _, ok := groups[k]; !ok {
 				order = append(order, k)
 			}
@@ -554,6 +555,9 @@ func figureThresholds(o *sweep.Outcome) ([]byte, string, error) {
 		}
 		for gi, k := range order {
 			label := fmt.Sprintf("%s, %s, pi1 = %s", k.v, k.g, exact(k.pi))
+			if k.k > 2 {
+				label = fmt.Sprintf("K = %d, %s", k.k, label)
+			}
 			ci, ok := variantColor[k.v]
 			if !ok {
 				ci = 2
