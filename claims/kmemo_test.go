@@ -1,6 +1,7 @@
 package claims
 
 import (
+	"math"
 	"sync"
 	"testing"
 
@@ -59,5 +60,21 @@ func TestKMemoSameResults(t *testing.T) {
 	}
 	if len(env.KMemo.m) != 2 {
 		t.Errorf("a planted C7 shares the true one's entry (%d entries)", len(env.KMemo.m))
+	}
+}
+
+// TestBonferroniWiden checks the widening factor against Student t
+// table values with 7 degrees of freedom: t(0.995) = 3.4995, t(0.9995) =
+// 5.4079 (n = 10 intervals at level 0.99), t(0.999) = 4.7853 (n = 5),
+// t(0.9975) = 4.0293 (n = 2);
+// the tolerance 1e-3 is the tables' rounding.
+func TestBonferroniWiden(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want float64
+	}{{0, 1}, {1, 1}, {2, 4.0293 / 3.4995}, {5, 4.7853 / 3.4995}, {10, 5.4079 / 3.4995}} {
+		if got := bonferroniWiden(8, tc.n, 0.99); math.Abs(got-tc.want) > 1e-3 {
+			t.Errorf("n = %d: %v, want %v", tc.n, got, tc.want)
+		}
 	}
 }
