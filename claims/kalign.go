@@ -189,17 +189,18 @@ func c8Counts(quick bool) (points, draws int) {
 }
 
 // c8UnitBalls draws n points of the product of K unit balls of R^d: each
-// head uniform in its ball (C2's draw, c2UnitBallPairs: a uniform
-// direction times U^(1/d)), taken pair by pair; for odd K the last pair's
-// second point is drawn and dropped.
+// head uniform in its ball, independently (C2's draw, c2UnitBallPairs: a
+// uniform direction times U^(1/d)), the n K heads taken in order from
+// ceil(n K / 2) pairs; when n K is odd the last pair's second point is
+// drawn and dropped.
 func c8UnitBalls(rng *rand.Rand, d, K, n int) [][][]float64 {
+	flat := make([][]float64, 0, n*K+1)
+	for _, p := range c2UnitBallPairs(rng, d, (n*K+1)/2) {
+		flat = append(flat, p[0], p[1])
+	}
 	out := make([][][]float64, n)
 	for i := range out {
-		heads := make([][]float64, 0, K+1)
-		for _, p := range c2UnitBallPairs(rng, d, (K+1)/2) {
-			heads = append(heads, p[0], p[1])
-		}
-		out[i] = heads[:K]
+		out[i] = flat[i*K : (i+1)*K : (i+1)*K]
 	}
 	return out
 }
