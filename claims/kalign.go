@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"gonum.org/v1/gonum/stat/distuv"
 	"pgregory.net/rapid"
 
 	"attnclust/theory"
@@ -221,18 +220,9 @@ func c8BallPoints(mix theory.Mixture, rad float64, units [][][]float64) [][][]fl
 	return pts
 }
 
-// c8Bonferroni returns t_{R-1}(1 - alpha/(2n)) / t_{R-1}(1 - alpha/2)
-// with alpha = 1 - c7Level: the factor that widens a per-evaluation
-// interval at level c7Level to a simultaneous one over n evaluations
-// (Bonferroni), for R randomizations.
-func c8Bonferroni(R, n int) float64 {
-	if n <= 1 {
-		return 1
-	}
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(R - 1)}
-	alpha := 1 - c7Level
-	return t.Quantile(1-alpha/(2*float64(n))) / t.Quantile(1-alpha/2)
-}
+// c8Bonferroni is bonferroniWiden at C7's level: the factor that widens
+// n per-evaluation intervals (R randomizations) to hold together.
+func c8Bonferroni(R, n int) float64 { return bonferroniWiden(R, n, c7Level) }
 
 // c8MinPoints is the smallest number of points per randomization of
 // C8's randomized rule, a quarter of C7's 2048, to fit the cost budget:
