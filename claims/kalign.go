@@ -282,14 +282,7 @@ func newC8Grader(e *c7Evaluator, alignFlip int, alignAll bool) c8Grader {
 			if err != nil {
 				return nil, nil, err
 			}
-			grad = ev.Grad
-			for h := range errs {
-				s := 0.0
-				for _, x := range ev.GradSE[h] {
-					s += x * x
-				}
-				errs[h] = ev.TQuantile * math.Sqrt(s)
-			}
+			grad, errs = ev.Grad, rowErrors(ev)
 		}
 		for h := range grad {
 			if flipped(h) {

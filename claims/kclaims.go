@@ -375,14 +375,7 @@ func (e *c7Evaluator) eval(heads [][]float64, fast bool) (kEval, error) {
 			return kEval{}, err
 		}
 		out.grad, out.mass = ev.Grad, ev.Mass
-		out.gradErr = make([]float64, H)
-		for h := range out.gradErr {
-			s := 0.0
-			for _, x := range ev.GradSE[h] {
-				s += x * x
-			}
-			out.gradErr[h] = ev.TQuantile * math.Sqrt(s)
-		}
+		out.gradErr = rowErrors(ev)
 	}
 	if f := e.plant.flipHead - 1; f >= 0 && f < H {
 		for i := range out.grad[f] {
@@ -390,6 +383,21 @@ func (e *c7Evaluator) eval(heads [][]float64, fast bool) (kEval, error) {
 		}
 	}
 	return out, nil
+}
+
+// rowErrors returns the error figure of each head's gradient row of a
+// randomized evaluation: the t quantile times the Euclidean norm of the
+// row's standard errors (an interval at the rule's level for the row).
+func rowErrors(ev numerics.EvalK) []float64 {
+	errs := make([]float64, len(ev.GradSE))
+	for h, se := range ev.GradSE {
+		s := 0.0
+		for _, x := range se {
+			s += x * x
+		}
+		errs[h] = ev.TQuantile * math.Sqrt(s)
+	}
+	return errs
 }
 
 // c7StartOffset is the distance, in units of sigma, of each head's start
