@@ -440,10 +440,10 @@ func descendPlain(e *c7Evaluator, start [][]float64, ladder []c9Level) (c9Run, e
 // those of the descents (which use the regime's seed itself).
 const c9LocateTag = 0xC91
 
-// c9Locate evaluates the end of a run once more, on C7's rule (at least
-// c7MinPoints points per randomization and 32 across the steepest
-// softmax transition layer) with scrambles drawn from seed, independent
-// of the ones the descent stopped on (the stopping rule picks an
+// c9Locate evaluates the end of a run once more, on the final rule (at
+// least c9FinalPoints points per randomization and 32 across the
+// steepest softmax transition layer) with scrambles drawn from seed,
+// independent of the ones the descent stopped on (the stopping rule picks an
 // evaluation where the gradient looks small; its own error figure would
 // be biased down). It returns the end's location estimate (token units)
 // and the heads' attention masses. perm is the end's relabelling onto
@@ -456,7 +456,7 @@ const c9LocateTag = 0xC91
 func c9Locate(e *c7Evaluator, end [][]float64, perm []int, seed uint64) (float64, []float64, error) {
 	v := *e
 	v.opts.Seed = seed
-	rk, err := v.riskAt(end)
+	rk, err := v.riskAtMin(end, c9FinalPoints)
 	if err != nil {
 		return 0, nil, err
 	}
