@@ -99,6 +99,15 @@ func (e Env) objective(r Regime) (theory.Mixture, theory.Prototype, theory.Objec
 	return mix, l, obj, nil
 }
 
+// Unshrunk is implemented by a claim whose failures the sweep does not
+// shrink: one evaluation of its checks costs so much that the tens of
+// evaluations shrinking spends per failure would exceed the claim's own
+// cost several times over. UnshrunkReason says why, in words for the
+// report; the failing regimes are then reported as drawn.
+type Unshrunk interface {
+	UnshrunkReason() string
+}
+
 // Applies reports whether claim c is stated for the number of components
 // of r: a claim whose Ranges list numbers of components (Ranges.Ks)
 // applies to exactly those, and any other claim to the two-component

@@ -414,8 +414,13 @@ func representative(rs []claims.Result) claims.Result {
 
 func (v *view) appendixCounterexamples(b *md) {
 	b.f("## Appendix D. Counterexamples\n\n")
+	for _, cr := range v.o.Runs {
+		if u, ok := cr.Claim.(claims.Unshrunk); ok {
+			b.f("%s: %s.\n\n", cr.Claim.ID(), strings.TrimSuffix(u.UnshrunkReason(), "."))
+		}
+	}
 	if len(v.o.Counterexamples) == 0 {
-		b.f("No check FAILS on a random regime.\n\n")
+		b.f("No counterexample was shrunk in this run.\n\n")
 		return
 	}
 	b.f("A FAILS inside the hypotheses is simplified (dimension, weights, scale, geometry, rounding) while it keeps failing inside them; ")

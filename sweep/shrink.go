@@ -82,7 +82,8 @@ func counts(r claims.Result) bool {
 	return (r.Role == claims.RoleClaim || r.Role == claims.RoleMap) && r.Kind != claims.KindStatistical
 }
 
-// shrinkTasks picks, for every check of every claim, the FAILS on random
+// shrinkTasks picks, for every check of every claim (except those that
+// implement claims.Unshrunk), the FAILS on random
 // regimes to shrink: up to shrinkInHyp inside the hypotheses (most
 // negative margins first, simplified), and the one on a regime outside
 // the claim's hypotheses nearest to their boundary (moved toward it).
@@ -93,6 +94,9 @@ func shrinkTasks(runs []ClaimRun, quick bool) []shrinkTask {
 	}
 	var tasks []shrinkTask
 	for _, cr := range runs {
+		if _, ok := cr.Claim.(claims.Unshrunk); ok {
+			continue
+		}
 		rg := cr.Claim.Ranges()
 		for _, check := range CheckOrder(cr.Results) {
 			var in, out []claims.Result
