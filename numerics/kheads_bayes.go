@@ -243,7 +243,7 @@ func (r AffineRule) Misclassification(mix theory.Mixture, opts OptionsK) (StatEs
 				// the smallest double stay exact (see normalUpperQuantile);
 				// never below t_j (rounding).
 				v := 1 - rng.Float64()
-				s := math.Max(ex.thr[j], normalUpperQuantile(math.Log(v)+math.Log(p[j])))
+				s := math.Max(ex.thr[j], upperTailQuantile(v, p[j]))
 				theory.AddScaled(g, s-theory.Inner(g, nu[j]), nu[j])
 				S := 1 // event j holds by construction (also under rounding)
 				for i := range J {
@@ -282,19 +282,33 @@ const planarBayesTol = 1e-10
 // quadrature (see the comment at its call).
 const planarBayesMaxIntervals = 400
 
+// upperTailQuantile returns Q^-1(v p) for v, p in (0, 1], Q(s) = P(Z > s)
+// for a standard normal Z: by math.Erfcinv where v p > 5e-9 (one call),
+// else normalUpperQuantile(log v + log p), so that the product never
+// underflows.
+func upperTailQuantile(v, p float64) float64 {
+	if y := v * p; y > 5e-9 {
+		return math.Sqrt2 * math.Erfcinv(2*y)
+	}
+	return normalUpperQuantile(math.Log(v) + math.Log(p))
+}
+
 // normalUpperQuantile returns s with Q(s) = P(Z > s) = exp(logy) for a
-// standard normal Z and logy <= 0, with full relative accuracy in Q(s)
-// whatever the size of the tail (down to logy about -1e300). math.Erfcinv
-// cannot serve below about 1e-16: it computes Erfinv(1 - x), and 1 - x
-// rounds to 1 (s then caps near 8.3 and becomes +Inf below 2^-53). The
-// start is sqrt2 Erfcinv(2y) when 2y > 1e-8 (where it is accurate to
-// about 1e-8 relative in the tail) and otherwise the asymptotic
-// sqrt(-2 log(y sqrt(2 pi))); Newton steps on log Q(s) - logy, s <- s +
-// (log Q(s) - logy) Q(s) / phi(s), converge quadratically (log Q is
-// concave and its derivative -phi/Q is near -s in the tail) and stop when
-// the step is below 1e-15 (1 + |s|) or after 8 steps (measured: 2 to 3
-// steps). It returns -Inf for logy = 0 (y = 1) and +Inf for logy = -Inf;
-// NaN for NaN or positive logy.
+// standard normal Z and logy <= 0. math.Erfcinv(2y) computes Erfinv(1 -
+// 2y), and 1 - 2y carries an absolute rounding error of 1.1e-16, so its
+// relative accuracy in y is about 1.1e-16 / (2y): 1e-8 at 2y = 1e-8, none
+// below 1e-16 (s then caps near 8.3, and is +Inf below 2^-53). It is used
+// alone where 2y > 1e-8 (a relative error of 1e-8 in the tail moves the
+// conditioned draw by 1e-8 / s, far below any statistical error, and costs
+// one call). Below, in logarithms, the start sqrt(L - log L) with L =
+// -2 log(y sqrt(2 pi)) (from Q(s) ~ phi(s)/s) is refined by Newton steps
+// on log Q(s) - logy, s <- s + (log Q(s) - logy) Q(s) / phi(s), which
+// converge monotonically (log Q is concave) and quadratically; they stop
+// when the step is below 1e-8 (1 + |s|), after which the error is at the
+// rounding level, or after 8 steps (measured: 2 to 3). Q(s) is then exact
+// to a few ulps of log y relative, down to logy about -1e300. It returns
+// -Inf for logy = 0 (y = 1), +Inf for logy = -Inf, NaN for NaN or
+// positive logy.
 func normalUpperQuantile(logy float64) float64 {
 	switch {
 	case math.IsNaN(logy) || logy > 0:
@@ -304,24 +318,17 @@ func normalUpperQuantile(logy float64) float64 {
 	case math.IsInf(logy, -1):
 		return math.Inf(1)
 	}
-	var s float64
 	if logy > math.Log(5e-9) {
-		s = math.Sqrt2 * math.Erfcinv(2*math.Exp(logy))
-	} else {
-		s = math.Sqrt(-2 * (logy + 0.5*math.Log(2*math.Pi)))
+		return math.Sqrt2 * math.Erfcinv(2*math.Exp(logy))
 	}
-	if math.IsInf(s, 0) {
-		return s // y within rounding of 1: the quantile is -Inf to double precision
-	}
+	L := -2 * (logy + 0.5*math.Log(2*math.Pi))
+	s := math.Sqrt(L - math.Log(L))
 	for range 8 {
 		lq := logNormalQ(s)
 		lphi := -s*s/2 - 0.5*math.Log(2*math.Pi)
 		step := (lq - logy) * math.Exp(lq-lphi)
-		if math.IsNaN(step) || math.IsInf(step, 0) {
-			break
-		}
 		s += step
-		if math.Abs(step) <= 1e-15*(1+math.Abs(s)) {
+		if math.Abs(step) <= 1e-8*(1+math.Abs(s)) {
 			break
 		}
 	}

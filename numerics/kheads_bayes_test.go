@@ -293,14 +293,15 @@ func TestRuleMisclassificationProperty(t *testing.T) {
 	})
 }
 
-// TestNormalUpperQuantile: Q(s) equals the target tail y to
-// max(1e-12, 8 eps |log y|) relative from y = 0.5 down to the smallest
-// normal double and beyond (in logarithms), where math.Erfcinv(2y) loses
-// every digit below 1e-16 (the tolerance: a few rounded operations, and
-// log y itself is known only to a few ulps of its size, which is
-// eps |log y| relative in y); the continued fraction of logNormalQ
-// (s >= 30) agrees with erfc where both are representable, to 8 ulps of
-// log Q (its size s^2/2 ~ 700 makes an ulp 1.1e-13).
+// TestNormalUpperQuantile: Q(s) equals the target tail y from y = 0.5
+// down to the smallest normal double and beyond (in logarithms), where
+// math.Erfcinv(2y) loses every digit below 1e-16. Tolerance, relative in
+// y: 8 eps / (2y) where Erfcinv serves alone (2y > 1e-8: the rounding of
+// 1 - 2y, at most 1e-8 relative), else max(1e-12, 8 eps |log y|) (a few
+// rounded operations, and log y itself is known only to a few ulps of its
+// size, which is eps |log y| relative in y). The continued fraction of
+// logNormalQ (s >= 30) agrees with erfc where both are representable, to
+// 8 ulps of log Q (its size s^2/2 ~ 700 makes an ulp 1.1e-13).
 func TestNormalUpperQuantile(t *testing.T) {
 	const eps = 0x1p-52
 	for _, logy := range []float64{math.Log(0.5), math.Log(0.1), math.Log(1e-3), math.Log(1e-8), math.Log(4e-9), math.Log(1e-9), math.Log(1e-16), math.Log(1e-17), math.Log(1e-20), math.Log(1e-100), math.Log(1e-250), math.Log(1e-300), -1000, -1e5} {
@@ -313,8 +314,25 @@ func TestNormalUpperQuantile(t *testing.T) {
 		if logy > -690 {
 			rel = math.Abs(theory.NormalQ(s)/math.Exp(logy) - 1)
 		}
-		if rel > math.Max(1e-12, 8*eps*math.Abs(logy)) {
+		tol := math.Max(1e-12, 8*eps*math.Abs(logy))
+		if y := math.Exp(logy); 2*y > 1e-8 {
+			tol = math.Max(tol, 8*eps/(2*y))
+		}
+		if rel > tol {
 			t.Errorf("log y = %v: s = %.17g, Q(s)/y - 1 = %.3g", logy, s, rel)
+		}
+	}
+	// upperTailQuantile on both sides of its switch at v p = 5e-9 and
+	// where v p underflows (1e-20 x 1e-300): same tolerances, in logs.
+	for _, vp := range [][2]float64{{0.5, 1e-3}, {0.5, 1.2e-8}, {0.5, 0.8e-8}, {1e-3, 1e-12}, {1e-20, 1e-300}} {
+		s := upperTailQuantile(vp[0], vp[1])
+		logy := math.Log(vp[0]) + math.Log(vp[1])
+		tol := math.Max(1e-12, 8*eps*math.Abs(logy))
+		if y := vp[0] * vp[1]; 2*y > 1e-8 {
+			tol = math.Max(tol, 8*eps/(2*y))
+		}
+		if rel := math.Abs(math.Expm1(logNormalQ(s) - logy)); rel > tol {
+			t.Errorf("v %v p %v: s = %.17g, Q(s)/(v p) - 1 = %.3g", vp[0], vp[1], s, rel)
 		}
 	}
 	for _, s := range []float64{30, 32, 35, 37} {
