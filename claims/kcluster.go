@@ -253,8 +253,9 @@ level 0.995, so both hold together with probability at least 0.99.
   fixed point (Lloyd's iteration from theta*): margin 1/100 minus
   max_h ||mu^_h - mu_km,h|| / sigma. With three components k-means runs on
   the planar rule; with four or five on a randomized rule independent of
-  C7's (another seed, twice the points), so that the two points come from
-  different maps. Error: both location estimates.
+  C7's (another seed, twice the points; the quick run C7's number), so
+  that the two points come from different maps. Error: both location
+  estimates.
 
 **Sanity.** bayes-optimal: E >= B (1 - 10^-2). This holds for any rule,
 so it is checked at theta^ itself: the error is that of the two
