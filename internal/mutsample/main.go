@@ -49,6 +49,7 @@ type config struct {
 	gremlins      string
 	jsonPath      string
 	only          []Mutant
+	timeout       time.Duration
 }
 
 // flagError is a bad command line; it names the flag.
@@ -66,6 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.timeoutFactor, "timeout-factor", 10, "a mutant times out after this multiple of the unmutated run")
 	fs.StringVar(&c.gremlins, "gremlins", "", "gremlins v0.6.0 binary (default: $GREMLINS, gremlins on PATH, or $(go env GOPATH)/bin/gremlins)")
 	fs.StringVar(&c.jsonPath, "json", "", "JSON output file (default /tmp/attnclust-mutation/<pkg>-sample.json)")
+	fs.DurationVar(&c.timeout, "timeout", 0, "fixed timeout per mutant; skips timing the unmutated run (default: timeout-factor times that run)")
 	only := fs.String("only", "", "run just these mutants instead of a sample: comma-separated TYPE@file:line:col")
 	if err := fs.Parse(args); err != nil {
 		return config{}, flagError{err.Error()}
@@ -82,6 +84,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if !(c.timeoutFactor >= 1) || c.timeoutFactor > 1000 {
 		return config{}, flagError{fmt.Sprintf("-timeout-factor: want a number in [1, 1000], got %g", c.timeoutFactor)}
+	}
+	if c.timeout < 0 {
+		return config{}, flagError{fmt.Sprintf("-timeout: want a positive duration, got %s", c.timeout)}
 	}
 	if *only != "" {
 		for _, s := range strings.Split(*only, ",") {
@@ -239,11 +244,13 @@ func execute(c config, stdout, stderr io.Writer) error {
 		rep.Runnable, rep.NotCovered = len(runnable), len(notCovered)
 		sample = Sample(runnable, c.n, c.seed)
 	}
-	base, err := baseline(scratch, c.pkg)
-	if err != nil {
-		return err
+	base, timeout := time.Duration(0), c.timeout
+	if timeout == 0 {
+		if base, err = baseline(scratch, c.pkg); err != nil {
+			return err
+		}
+		timeout = time.Duration(c.timeoutFactor * float64(base))
 	}
-	timeout := time.Duration(c.timeoutFactor * float64(base))
 	rep.BaselineSeconds, rep.TimeoutSeconds = base.Seconds(), timeout.Seconds()
 	fmt.Fprintf(stderr, "package %s: %d runnable, %d not covered; running %d (seed %d); baseline %.1fs, timeout %.1fs\n",
 		c.pkg, rep.Runnable, rep.NotCovered, len(sample), c.seed, base.Seconds(), timeout.Seconds())

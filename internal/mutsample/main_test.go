@@ -19,6 +19,7 @@ func TestBadFlagsExitTwoNamingTheFlag(t *testing.T) {
 		{[]string{"-pkg", "theory", "-only", "quant.go:1:2"}, "-only"},
 		{[]string{"-pkg", "theory", "-only", "FLIP@quant.go:1:2"}, "-only"},
 		{[]string{"-pkg", "theory", "-seed", "x"}, "-seed"},
+		{[]string{"-pkg", "theory", "-timeout", "-3s"}, "-timeout"},
 		{[]string{"-pkg", "no-such-dir"}, "-pkg"},
 	}
 	for _, tc := range tests {
