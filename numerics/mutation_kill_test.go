@@ -5,6 +5,7 @@ package numerics
 // documented behaviour that the mutant breaks.
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -30,6 +31,30 @@ func TestDrawSampleStreamPerChunk(t *testing.T) {
 		i := chunk * sampleChunk
 		if diff := cmp.Diff(x, s.X[i]); diff != "" || z != s.Z[i] {
 			t.Errorf("token %d (first of chunk %d): component %d, want %d; point (-stream +sample):\n%s", i, chunk, s.Z[i], z, diff)
+		}
+	}
+}
+
+// TestNormalMass checks P(lo < Z < hi) on every branch of normalMass,
+// including an interval that straddles 0 with both ends finite (the
+// branch the planar Hardmax cells reach only when a cell is bounded on
+// both sides: a sign flipped there went unnoticed). The reference is
+// (erf(hi/sqrt 2) - erf(lo/sqrt 2))/2, an independent formula; tol: both
+// are accurate to a few ulps of the mass for these moderate arguments,
+// and a wrong sign or tail would be off by at least Q(1) = 0.16.
+func TestNormalMass(t *testing.T) {
+	inf := math.Inf(1)
+	tests := []struct{ lo, hi float64 }{
+		{-1, 1}, {-1.96, 1.96}, {-0.5, 2}, {-3, 0.25}, // straddle 0
+		{0.5, 2}, {0, 1}, {1, inf}, // right of 0
+		{-2, -0.5}, {-1, 0}, {-inf, -1}, // left of 0
+		{-inf, 1}, {-1, inf}, {-inf, inf}, // one or no finite end
+	}
+	const tol = 1e-14
+	for _, tc := range tests {
+		want := (math.Erf(tc.hi/math.Sqrt2) - math.Erf(tc.lo/math.Sqrt2)) / 2
+		if got := normalMass(tc.lo, tc.hi); math.Abs(got-want) > tol {
+			t.Errorf("normalMass(%g, %g) = %.17g, want %.17g", tc.lo, tc.hi, got, want)
 		}
 	}
 }
