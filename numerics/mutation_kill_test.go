@@ -58,3 +58,28 @@ func TestNormalMass(t *testing.T) {
 		}
 	}
 }
+
+// TestTrimNegligibleKeepsOnePanel checks trimNegligible's documented floor:
+// it drops negligible end panels but always keeps at least one panel (two
+// breaks), even when every panel is negligible (a scale so large that any
+// bound passes); with a zero scale nothing is negligible and the mesh is
+// unchanged. A trimming loop that ran down to a single break would leave
+// the integration with an empty mesh.
+func TestTrimNegligibleKeepsOnePanel(t *testing.T) {
+	c := cparams{beta: 1, s: 1, a2: 1, pbar: 0.5}
+	g := stepIntegrand{c: c, kappa: 10, o: 0, dz: 0, ab: math.Abs(c.beta), pa2: c.pbar * c.a2}
+	mesh := []float64{-2, -1, 0, 1, 2}
+	for _, tc := range []struct {
+		scale float64
+		want  int // breaks left
+	}{{1e300, 2}, {0, len(mesh)}} {
+		var scale, skipped [nMom]float64
+		for i := range scale {
+			scale[i] = tc.scale
+		}
+		got := g.trimNegligible(append([]float64(nil), mesh...), &scale, &skipped)
+		if len(got) != tc.want {
+			t.Errorf("scale %g: %d breaks left %v, want %d", tc.scale, len(got), got, tc.want)
+		}
+	}
+}
