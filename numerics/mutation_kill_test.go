@@ -83,3 +83,74 @@ func TestTrimNegligibleKeepsOnePanel(t *testing.T) {
 		}
 	}
 }
+
+// funcPanel is a panelIntegrand built from nVec scalar functions.
+type funcPanel [nVec]func(z float64) float64
+
+func (f *funcPanel) panel(c, h float64, fv *panelVals) {
+	for i, fi := range f {
+		fv.c[i] = fi(c)
+		for j := range nPairs {
+			x := h * gk21.x[j]
+			fv.lo[j][i], fv.hi[j][i] = fi(c-x), fi(c+x)
+		}
+	}
+}
+
+// TestApplyPanelMatchesIntegrateVecRule checks panel.go's documented
+// contract: applyPanel does the arithmetic of gkRule.apply (the rule of
+// IntegrateVec), so the values, QUADPACK error estimates and integrals of
+// |f| agree. The integrands have endpoint singularities or kinks, so that
+// the error estimate comes from the QUADPACK heuristic (not from the
+// 50 eps floor), which any slip in the integral of |f - mean| changes by
+// a factor of order 1. tol: the two loops sum the same terms in different
+// orders (a few ulps of each sum, 1e-13 relative with margin for the
+// values); the estimate (200 e/resasc)^1.5 resasc amplifies the rounding
+// of the difference e of the two rules, a few ulps of the integral of
+// |f|, by 1.5: the error tolerance is 1e-12 plus 16 eps times that
+// integral over e (below 1e-9 here, where e is 1e-6 to 1e-3 of it).
+func TestApplyPanelMatchesIntegrateVecRule(t *testing.T) {
+	f := funcPanel{
+		func(z float64) float64 { return math.Sqrt(z) },
+		func(z float64) float64 { return -math.Sqrt(1 - z) },
+		func(z float64) float64 { return math.Abs(z - 0.3) },
+		func(z float64) float64 { return 1 / (1 + 400*(z-0.6)*(z-0.6)) },
+		func(z float64) float64 { return math.Pow(z, 0.25) - 0.4 },
+		func(z float64) float64 { return math.Log(z + 1e-3) },
+	}
+	for i := nMom; i < nVec; i++ {
+		f[i] = func(z float64) float64 { return z * z }
+	}
+	const tol = 1e-13
+	for _, ab := range [][2]float64{{0, 1}} {
+		iv := momInterval{a: ab[0], b: ab[1]}
+		var fv panelVals
+		applyPanel(&f, &iv, &fv)
+		want := gkInterval{a: ab[0], b: ab[1]}
+		var sc gkScratch
+		gk21Rule.apply(func(z float64, out []float64) {
+			for i := range out {
+				out[i] = f[i](z)
+			}
+		}, nVec, &want, &sc)
+		for i := range nVec {
+			if !relClose(iv.val[i], want.val[i], tol) {
+				t.Errorf("[%g, %g] component %d: value %.17g, IntegrateVec's rule %.17g", ab[0], ab[1], i, iv.val[i], want.val[i])
+			}
+		}
+		for i := range nMom {
+			errTol := 1e-12 + 16*epsilon*want.abs[i]/want.err[i]
+			if !relClose(iv.err[i], want.err[i], errTol) || !relClose(iv.abs[i], want.abs[i], tol) {
+				t.Errorf("[%g, %g] component %d: error %.17g and |f| integral %.17g, IntegrateVec's rule %.17g and %.17g",
+					ab[0], ab[1], i, iv.err[i], iv.abs[i], want.err[i], want.abs[i])
+			}
+			if want.err[i] <= 50*epsilon*want.abs[i] {
+				t.Errorf("[%g, %g] component %d: error estimate at the rounding floor; the integrand does not exercise the heuristic", ab[0], ab[1], i)
+			}
+		}
+	}
+}
+
+func relClose(a, b, rel float64) bool {
+	return math.Abs(a-b) <= rel*math.Max(math.Abs(a), math.Abs(b))
+}
