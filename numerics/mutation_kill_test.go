@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"gonum.org/v1/gonum/mat"
+
+	"attnclust/theory"
 )
 
 // TestDrawSampleStreamPerChunk checks DrawSample's documented streams:
@@ -153,4 +156,36 @@ func TestApplyPanelMatchesIntegrateVecRule(t *testing.T) {
 
 func relClose(a, b, rel float64) bool {
 	return math.Abs(a-b) <= rel*math.Max(math.Abs(a), math.Abs(b))
+}
+
+// TestSGDBatchOfOne checks that a minibatch of one token, the smallest
+// valid batch (plain stochastic gradient descent), is accepted by SGD and
+// by SGDStationaryMSE, and that batch 0 is refused by the latter (SGD
+// maps 0 to its default). For B = 1 and 1x1 matrices the stationary MSE
+// is the scalar AR(1) variance eta^2 s / (1 - (1 - eta h)^2) (the
+// formula in SGDStationaryMSE's doc comment); tol: a few roundings of a
+// four-operation formula.
+func TestSGDBatchOfOne(t *testing.T) {
+	m := testMix(t, 0.5)
+	l := theory.Prototype{Variant: theory.Dot, Lambda: 1}
+	s, err := DrawSample(m, 50, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SGD(l, s, m.Centroids, SGDOptions{Batch: 1, Steps: 20, Step: 0.05, Seed: 1}); err != nil {
+		t.Errorf("SGD with batch 1: %v", err)
+	}
+	H := mat.NewSymDense(1, []float64{2})
+	S := mat.NewSymDense(1, []float64{3})
+	got, err := SGDStationaryMSE(H, S, 0.1, 1)
+	if err != nil {
+		t.Fatalf("SGDStationaryMSE with batch 1: %v", err)
+	}
+	want := 0.01 * 3 / (1 - 0.8*0.8)
+	if math.Abs(got-want) > 1e-14*want {
+		t.Errorf("SGDStationaryMSE batch 1: got %.17g, want %.17g", got, want)
+	}
+	if _, err := SGDStationaryMSE(H, S, 0.1, 0); err == nil {
+		t.Error("SGDStationaryMSE accepted batch 0")
+	}
 }
