@@ -1,0 +1,93 @@
+package claims
+
+// Tests written to kill mutants that survived the sampled mutation run
+// (internal/mutsample; fixtures/equivalent_mutants.md). Each checks a
+// documented behaviour that the mutant breaks.
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"attnclust/numerics"
+	"attnclust/theory"
+)
+
+// posBugModel wraps the reduction and adds to the risk a term that
+// depends on where the first head is (1e-3 times its first coordinate,
+// in units of the risk): a model that is not invariant under swapping the
+// heads, rotations or translations.
+type posBugModel struct{}
+
+func (posBugModel) Name() string { return "position-bug" }
+func (posBugModel) Objective(mix theory.Mixture, l theory.Prototype) (theory.Objective, error) {
+	o, err := numerics.Reduced{}.Objective(mix, l)
+	return posBugObjective{o}, err
+}
+
+type posBugObjective struct{ theory.Objective }
+
+func (o posBugObjective) Eval(heads [][]float64) (theory.Eval, error) {
+	ev, err := o.Objective.Eval(heads)
+	ev.Risk += 1e-3 * heads[0][0] * (1 + math.Abs(ev.Risk))
+	return ev, err
+}
+
+// TestC0InvariancesCatchPlantedBug: C0's invariance checks (swap of the
+// heads, rotation, translation; docs/MODEL.md §7.1) HOLD for the
+// reduction and FAIL for a risk that depends on the first head's
+// position. The planted term changes the risk by about 1e-3 of its size
+// under each transformation (a head coordinate of order sigma moves by
+// order sigma), far above the checks' tolerance (C0Accuracy, and input
+// rounding of order 1e-14).
+func TestC0InvariancesCatchPlantedBug(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	checks := func(env Env) map[string]Result {
+		out := map[string]Result{}
+		for _, res := range (C0{}).Check(env, r) {
+			for _, s := range []string{".swap", ".rotation", ".translation"} {
+				if strings.HasSuffix(res.Check, s) {
+					out[s] = res
+				}
+			}
+		}
+		return out
+	}
+	good := checks(Env{Quick: true})
+	if len(good) != 3 {
+		t.Fatalf("want the swap, rotation and translation checks, got %v", good)
+	}
+	for s, res := range good {
+		if res.Verdict != Holds {
+			t.Errorf("reduction: %s is %s (margin %.3g) %s", s, res.Verdict, res.Margin, res.Note)
+		}
+	}
+	for s, res := range checks(Env{Quick: true, Model: posBugModel{}}) {
+		if res.Verdict != Fails {
+			t.Errorf("planted position bug: %s is %s (margin %.3g), want FAILS", s, res.Verdict, res.Margin)
+		}
+	}
+}
+
+// TestC2MirrorUnequalNorms checks c2Mirror's reflection S x = x - 2 <x -
+// m*, u> u across the perpendicular bisector on a distance regime whose
+// centroids have unequal norms (so <m*, u> != 0 and the offset m* matters):
+// S exchanges the centroids, so the mirror of the heads (mu*_1, mu*_2) is
+// (S mu*_2, S mu*_1) = (mu*_1, mu*_2). tol: a few roundings of vectors of
+// norm about 3.
+func TestC2MirrorUnequalNorms(t *testing.T) {
+	mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0.5, 0}, {0.2, 1, 0.4}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c2Mirror(Regime{Variant: "distance"}, mix, mix.Centroids)
+	if got == nil {
+		t.Fatal("no mirror for equal weights and the distance variant")
+	}
+	if diff := cmp.Diff(mix.Centroids, got, cmpopts.EquateApprox(0, 1e-14)); diff != "" {
+		t.Errorf("mirror of the centroids (-want +got):\n%s", diff)
+	}
+}
