@@ -91,3 +91,35 @@ func TestC2MirrorUnequalNorms(t *testing.T) {
 		t.Errorf("mirror of the centroids (-want +got):\n%s", diff)
 	}
 }
+
+// TestC1DecayNotes: of C1's two distance-decay checks, the one along the
+// separation is a claim and the one along lambda a map (docs/MODEL.md
+// §7.2); a certified map result says "mapped, not asserted", a claim
+// result never does (it would tell the reader the claim was not tested).
+func TestC1DecayNotes(t *testing.T) {
+	r := c13Planted("distance")
+	const mapped = "mapped, not asserted"
+	seen := 0
+	for _, res := range (C1{}).Check(Env{Quick: true}, r) {
+		switch res.Check {
+		case "C1.dist-decay-separation":
+			seen++
+			t.Logf("%s: %s, note %q", res.Check, res.Verdict, res.Note)
+			if res.Role != RoleClaim || strings.Contains(res.Note, mapped) {
+				t.Errorf("%s: role %q, note %q; want a claim without %q", res.Check, res.Role, res.Note, mapped)
+			}
+		case "C1.dist-decay-lambda":
+			seen++
+			t.Logf("%s: %s, note %q", res.Check, res.Verdict, res.Note)
+			if res.Role != RoleMap {
+				t.Errorf("%s: role %q, want map", res.Check, res.Role)
+			}
+			if res.Verdict != Inconclusive && res.Note != mapped {
+				t.Errorf("%s: %s with note %q, want %q", res.Check, res.Verdict, res.Note, mapped)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("found %d of the two decay checks on %s", seen, r)
+	}
+}
