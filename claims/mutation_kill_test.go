@@ -123,3 +123,28 @@ func TestC1DecayNotes(t *testing.T) {
 		t.Fatalf("found %d of the two decay checks on %s", seen, r)
 	}
 }
+
+// TestC2RadiusSymmetricPoint: C2.radius reports rho_sym, where A(rho)
+// reaches the symmetric critical point, as 2 max(pi1, 1 - pi1) in units
+// of delta (docs/MODEL.md §7.3), and its ladder stops there. For
+// pi1 = 0.3 that is 1.4, below the ladder's top 1.5, so the value also
+// decides where the ladder ends. Exact: one product and one max.
+func TestC2RadiusSymmetricPoint(t *testing.T) {
+	r := c13Planted("distance")
+	r.Pi1 = 0.3
+	for _, res := range (C2{}).Check(Env{Quick: true}, r) {
+		if res.Check != "C2.radius" {
+			continue
+		}
+		for _, q := range res.Values {
+			if q.Name == "rho_sym/delta" {
+				if q.Value != 2*0.7 {
+					t.Errorf("rho_sym/delta = %.17g, want 1.4", q.Value)
+				}
+				return
+			}
+		}
+		t.Fatalf("C2.radius (%s, %s) reports no rho_sym/delta: %+v", res.Verdict, res.Note, res.Values)
+	}
+	t.Fatalf("no C2.radius result on %s", r)
+}
