@@ -148,3 +148,37 @@ func TestC2RadiusSymmetricPoint(t *testing.T) {
 	}
 	t.Fatalf("no C2.radius result on %s", r)
 }
+
+// TestC0GradBudgetReportsGradientNorm: C0.grad-error-budget reports the
+// gradient norm at its test point (and scales its accuracy target by it,
+// docs/MODEL.md §7.1); the reported value must be the Euclidean norm of
+// the evaluated gradient. tol: one sum of squares of 2d terms.
+func TestC0GradBudgetReportsGradientNorm(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	env := Env{Quick: true}
+	mix, l, obj, err := env.objective(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := testPoint(mix, r)
+	ev, err := obj.Eval(theta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0.0
+	for _, g := range ev.Grad {
+		want += theory.Inner(g, g)
+	}
+	want = math.Sqrt(want)
+	t.Logf("gradient norm %.6g over %d components", want, 2*r.D)
+	res := (C0{}).gradBudget(r, mix, l, theta, ev)
+	for _, q := range res.Values {
+		if q.Name == "gradient norm" {
+			if math.Abs(q.Value-want) > 1e-14*want {
+				t.Errorf("reported gradient norm %.17g, want %.17g", q.Value, want)
+			}
+			return
+		}
+	}
+	t.Fatalf("no gradient norm among %+v", res.Values)
+}
