@@ -182,3 +182,30 @@ func TestC0GradBudgetReportsGradientNorm(t *testing.T) {
 	}
 	t.Fatalf("no gradient norm among %+v", res.Values)
 }
+
+// TestC0GradBudgetFailureNotes: when C0.grad-error-budget FAILS, its note
+// names the cause: a gradient further from the independent reference than
+// its certified bound, or a certified bound larger than the accuracy
+// target. The planted models (gradBugModel) produce each: a gradient moved
+// by 3 bounds, and a bound inflated 1e6 times (about 1e-15 relative
+// becomes 1e-9, above the 1e-12 target) with the gradient untouched.
+func TestC0GradBudgetFailureNotes(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	for _, tc := range []struct {
+		m    gradBugModel
+		note string
+	}{
+		{gradBugModel{shift: 3, scale: 1}, "deviates from the independent reference"},
+		{gradBugModel{shift: 0, scale: 1e6}, "exceeds the accuracy target"},
+	} {
+		var res Result
+		for _, x := range (C0{}).Check(Env{Quick: true, Model: tc.m}, r) {
+			if x.Check == "C0.grad-error-budget" {
+				res = x
+			}
+		}
+		if res.Verdict != Fails || !strings.Contains(res.Note, tc.note) {
+			t.Errorf("planted %+v: %s with note %q, want FAILS with %q", tc.m, res.Verdict, res.Note, tc.note)
+		}
+	}
+}
