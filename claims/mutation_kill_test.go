@@ -209,3 +209,29 @@ func TestC0GradBudgetFailureNotes(t *testing.T) {
 		}
 	}
 }
+
+// TestC3EqualHeadsMapFails: the equal-heads initialization is a refuted
+// reading (docs/MODEL.md §7.4): heads that start equal never leave the
+// swap-symmetric subspace, so no run reaches theta^. With 6 runs the
+// rate's Wilson 95% interval is [0, 0.39], below 1/2, and the map result
+// FAILS with the negative margin hi - 1/2 (the quick setting's 3 runs give
+// [0, 0.56], undecided, which is why it is run here with 6).
+func TestC3EqualHeadsMapFails(t *testing.T) {
+	r := c13Planted("distance")
+	env := Env{Quick: true}
+	mix, l, obj, err := env.objective(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c2FindAnchor(env, r, mix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := (C3{}).mapScheme(obj, mix, l, r, a, numerics.EqualHeads, 6)
+	lo, hi := c3Wilson(0, 6)
+	// 1e-15: the margin is hi - 1/2 computed the same way; only its
+	// rounding could differ
+	if res.Verdict != Fails || math.Abs(res.Margin-(hi-0.5)) > 1e-15 {
+		t.Errorf("%s: %s with margin %.17g, want FAILS with margin %.17g (Wilson [%.3g, %.3g]): %s", res.Check, res.Verdict, res.Margin, hi-0.5, lo, hi, res.Note)
+	}
+}
