@@ -235,3 +235,26 @@ func TestC3EqualHeadsMapFails(t *testing.T) {
 		t.Errorf("%s: %s with margin %.17g, want FAILS with margin %.17g (Wilson [%.3g, %.3g]): %s", res.Check, res.Verdict, res.Margin, hi-0.5, lo, hi, res.Note)
 	}
 }
+
+// TestC4ShapeBias: C4's sufficient condition S2 bounds
+// lambda sigma ||mu*_k|| / sqrt(d) for each centroid (the quantity it
+// reports under that name); c4ShapeOf must compute exactly that. The
+// planted regime's centroids have norms 6/sqrt 2 = 4.24, far from 1, so a
+// slip that divides by the norm is off by a factor 18. tol: four roundings.
+func TestC4ShapeBias(t *testing.T) {
+	r := c13Planted("distance")
+	s, ok := c4ShapeOf(r)
+	if !ok {
+		t.Fatalf("no C4 shape for %s", r)
+	}
+	mix, _, _, err := Env{Quick: true}.objective(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range 2 {
+		want := r.Lambda() * r.Sigma * theory.Norm(mix.Centroids[k]) / math.Sqrt(float64(r.D))
+		if math.Abs(s.bias[k]-want) > 1e-15*want {
+			t.Errorf("bias[%d] = %.17g, want lambda sigma ||mu*_k||/sqrt(d) = %.17g", k, s.bias[k], want)
+		}
+	}
+}
