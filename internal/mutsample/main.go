@@ -50,6 +50,8 @@ type config struct {
 	jsonPath      string
 	only          []Mutant
 	timeout       time.Duration
+	budget        time.Duration
+	resume        string
 }
 
 // flagError is a bad command line; it names the flag.
@@ -68,6 +70,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.gremlins, "gremlins", "", "gremlins v0.6.0 binary (default: $GREMLINS, gremlins on PATH, or $(go env GOPATH)/bin/gremlins)")
 	fs.StringVar(&c.jsonPath, "json", "", "JSON output file (default /tmp/attnclust-mutation/<pkg>-sample.json)")
 	fs.DurationVar(&c.timeout, "timeout", 0, "fixed timeout per mutant; skips timing the unmutated run (default: timeout-factor times that run)")
+	fs.DurationVar(&c.budget, "budget", 0, "start no mutant after this wall time (0: no limit); the mutants run are a prefix of the draw order, itself a uniform sample")
+	fs.StringVar(&c.resume, "resume", "", "standard output of an earlier run: mutants listed there are not run again, their status is reused")
 	only := fs.String("only", "", "run just these mutants instead of a sample: comma-separated TYPE@file:line:col")
 	if err := fs.Parse(args); err != nil {
 		return config{}, flagError{err.Error()}
@@ -84,6 +88,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if !(c.timeoutFactor >= 1) || c.timeoutFactor > 1000 {
 		return config{}, flagError{fmt.Sprintf("-timeout-factor: want a number in [1, 1000], got %g", c.timeoutFactor)}
+	}
+	if c.budget < 0 {
+		return config{}, flagError{fmt.Sprintf("-budget: want a positive duration, got %s", c.budget)}
 	}
 	if c.timeout < 0 {
 		return config{}, flagError{fmt.Sprintf("-timeout: want a positive duration, got %s", c.timeout)}
@@ -129,6 +136,8 @@ type Report struct {
 	Package         string    `json:"package"`
 	Seed            uint64    `json:"seed"`
 	Requested       int       `json:"requested"`
+	Drawn           int       `json:"drawn"`
+	StoppedEarly    bool      `json:"stopped_early,omitempty"`
 	Runnable        int       `json:"runnable"`
 	NotCovered      int       `json:"not_covered"`
 	TimeoutFactor   float64   `json:"timeout_factor"`
@@ -244,6 +253,17 @@ func execute(c config, stdout, stderr io.Writer) error {
 		rep.Runnable, rep.NotCovered = len(runnable), len(notCovered)
 		sample = Sample(runnable, c.n, c.seed)
 	}
+	rep.Drawn = len(sample)
+	done := map[Mutant]Outcome{}
+	if c.resume != "" {
+		prev, err := os.ReadFile(c.resume)
+		if err != nil {
+			return fmt.Errorf("-resume: %w", err)
+		}
+		for _, o := range ParseOutcomes(prev) {
+			done[o.Mutant] = o
+		}
+	}
 	base, timeout := time.Duration(0), c.timeout
 	if timeout == 0 {
 		if base, err = baseline(scratch, c.pkg); err != nil {
@@ -256,9 +276,16 @@ func execute(c config, stdout, stderr io.Writer) error {
 		c.pkg, rep.Runnable, rep.NotCovered, len(sample), c.seed, base.Seconds(), timeout.Seconds())
 
 	for i, m := range sample {
-		o, err := runMutant(scratch, c.pkg, m, timeout)
-		if err != nil {
-			return err
+		if c.budget > 0 && time.Since(start) > c.budget {
+			rep.StoppedEarly = true
+			fmt.Fprintf(stderr, "budget %s spent: stopping after %d of %d mutants\n", c.budget, i, len(sample))
+			break
+		}
+		o, ok := done[m]
+		if !ok {
+			if o, err = runMutant(scratch, c.pkg, m, timeout); err != nil {
+				return err
+			}
 		}
 		rep.Outcomes = append(rep.Outcomes, o)
 		note := ""
@@ -301,8 +328,11 @@ func execute(c config, stdout, stderr io.Writer) error {
 // summary renders the closing lines of the report.
 func summary(r Report) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "package %s: runnable %d, not covered %d, ran %d (seed %d)\n",
-		r.Package, r.Runnable, r.NotCovered, len(r.Outcomes), r.Seed)
+	fmt.Fprintf(&b, "package %s: runnable %d, not covered %d, ran %d of %d drawn (seed %d)\n",
+		r.Package, r.Runnable, r.NotCovered, len(r.Outcomes), r.Drawn, r.Seed)
+	if r.StoppedEarly {
+		fmt.Fprintln(&b, "stopped early (budget): the mutants run are the first of the draw order, a uniform sample of that size")
+	}
 	fmt.Fprintf(&b, "killed %d lived %d timed-out %d not-viable %d\n", r.Killed, r.Lived, r.TimedOut, r.NotViable)
 	if d := r.Killed + r.Lived; d > 0 {
 		fmt.Fprintf(&b, "efficacy %.1f%% (%d/%d), 95%% Clopper-Pearson interval [%.1f%%, %.1f%%]\n",

@@ -64,9 +64,12 @@ func sortMutants(ms []Mutant) {
 }
 
 // Sample draws n of the mutants uniformly without replacement, with a
-// generator seeded by seed (PCG, math/rand/v2), and returns them sorted
-// like ParseDryRun's lists. The draw is a deterministic function of the
-// sorted input, n and seed. n <= 0 or n >= len(ms) returns all of them.
+// generator seeded by seed (PCG, math/rand/v2), and returns them in the
+// order drawn, so that every prefix of the result is itself a uniform
+// sample (a run stopped early stays unbiased) and the sample of size m < n
+// is the first m of the sample of size n. The draw is a deterministic
+// function of the sorted input, n and seed. n <= 0 or n >= len(ms)
+// returns all of them, sorted like ParseDryRun's lists.
 func Sample(ms []Mutant, n int, seed uint64) []Mutant {
 	all := slices.Clone(ms)
 	sortMutants(all)
@@ -79,6 +82,22 @@ func Sample(ms []Mutant, n int, seed uint64) []Mutant {
 	for i := range n {
 		out[i] = all[perm[i]]
 	}
-	sortMutants(out)
 	return out
+}
+
+// outcomeLine matches a per-mutant line of mutsample's standard output.
+var outcomeLine = regexp.MustCompile(`(?m)^(KILLED|LIVED|TIMED OUT|NOT VIABLE) ([A-Z_]+) at ([^ :\s]+):(\d+):(\d+) \(([0-9.]+)s`)
+
+// ParseOutcomes reads the per-mutant lines of an earlier run's standard
+// output (for -resume); other lines are ignored.
+func ParseOutcomes(out []byte) []Outcome {
+	var res []Outcome
+	for _, m := range outcomeLine.FindAllSubmatch(out, -1) {
+		line, _ := strconv.Atoi(string(m[4]))
+		col, _ := strconv.Atoi(string(m[5]))
+		secs, _ := strconv.ParseFloat(string(m[6]), 64)
+		res = append(res, Outcome{Mutant: Mutant{Type: string(m[2]), File: string(m[3]), Line: line, Col: col},
+			Status: string(m[1]), Seconds: secs})
+	}
+	return res
 }

@@ -64,6 +64,10 @@ func TestSampleDeterministic(t *testing.T) {
 	if len(a) != 15 {
 		t.Fatalf("len %d, want 15", len(a))
 	}
+	// Nested: the sample of size 6 is the first 6 of the sample of size 15.
+	if diff := cmp.Diff(a[:6], Sample(all, 6, 1)); diff != "" {
+		t.Errorf("samples are not nested (-prefix of n=15 +n=6):\n%s", diff)
+	}
 	seen := map[Mutant]bool{}
 	for _, m := range a {
 		if seen[m] {
@@ -105,5 +109,20 @@ func TestSampleUniform(t *testing.T) {
 		if d := math.Abs(float64(counts[m]) - mean); d > 6*sd {
 			t.Errorf("%s drawn %d times, want %.0f +- %.0f", m, counts[m], mean, 6*sd)
 		}
+	}
+}
+
+func TestParseOutcomesRoundTrip(t *testing.T) {
+	out := "KILLED ARITHMETIC_BASE at c0.go:229:43 (25.4s)\n" +
+		"TIMED OUT INCREMENT_DECREMENT at c2.go:702:17 (272.0s)\n" +
+		"LIVED CONDITIONALS_BOUNDARY at c4.go:241:7 (50.5s build failed)\n" +
+		"package claims: runnable 1933\nkilled 1 lived 1\n"
+	want := []Outcome{
+		{Mutant{ArithmeticBase, "c0.go", 229, 43}, Killed, 25.4, false},
+		{Mutant{IncrementDecrement, "c2.go", 702, 17}, TimedOut, 272, false},
+		{Mutant{ConditionalsBoundary, "c4.go", 241, 7}, Lived, 50.5, false},
+	}
+	if diff := cmp.Diff(want, ParseOutcomes([]byte(out))); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
