@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"pgregory.net/rapid"
 
 	"attnclust/numerics"
 	"attnclust/theory"
@@ -257,4 +258,20 @@ func TestC4ShapeBias(t *testing.T) {
 			t.Errorf("bias[%d] = %.17g, want lambda sigma ||mu*_k||/sqrt(d) = %.17g", k, s.bias[k], want)
 		}
 	}
+}
+
+// TestC1LikeGeneratorFoldsDimension: the regime generator shared by C5
+// and C6 folds d into [2, dmax] (its documented cost bound) and stays
+// inside C1's a priori hypotheses.
+func TestC1LikeGeneratorFoldsDimension(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		dmax := rapid.IntRange(3, 12).Draw(t, "dmax")
+		r := c1LikeGenerator(dmax).Draw(t, "regime")
+		if r.D < 2 || r.D > dmax {
+			t.Fatalf("d = %d outside [2, %d]", r.D, dmax)
+		}
+		if !(C1{}).InHypotheses(r) {
+			t.Fatalf("%s is outside C1's hypotheses", r)
+		}
+	})
 }
