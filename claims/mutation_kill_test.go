@@ -211,13 +211,15 @@ func TestC0GradBudgetFailureNotes(t *testing.T) {
 	}
 }
 
-// TestC3EqualHeadsMapFails: the equal-heads initialization is a refuted
-// reading (docs/MODEL.md §7.4): heads that start equal never leave the
-// swap-symmetric subspace, so no run reaches theta^. With 6 runs the
-// rate's Wilson 95% interval is [0, 0.39], below 1/2, and the map result
-// FAILS with the negative margin hi - 1/2 (the quick setting's 3 runs give
-// [0, 0.56], undecided, which is why it is run here with 6).
-func TestC3EqualHeadsMapFails(t *testing.T) {
+// TestC3MapMargins: a C3 map result's margin is the distance of the
+// rate's Wilson 95% interval from 1/2 (docs/MODEL.md §7.4): lo - 1/2 when
+// the interval lies above 1/2, hi - 1/2 when below, 0 otherwise. On the
+// planted regime with 6 runs per scheme, both heads started in one region
+// reach theta^ in every run (interval [0.61, 1], above 1/2) and the
+// equal-heads initialization, a refuted reading (heads that start equal
+// never leave the swap-symmetric subspace), never does ([0, 0.39], below:
+// FAILS). The quick setting's 3 runs would leave both undecided.
+func TestC3MapMargins(t *testing.T) {
 	r := c13Planted("distance")
 	env := Env{Quick: true}
 	mix, l, obj, err := env.objective(r)
@@ -228,12 +230,26 @@ func TestC3EqualHeadsMapFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := (C3{}).mapScheme(obj, mix, l, r, a, numerics.EqualHeads, 6)
-	lo, hi := c3Wilson(0, 6)
-	// 1e-15: the margin is hi - 1/2 computed the same way; only its
-	// rounding could differ
-	if res.Verdict != Fails || math.Abs(res.Margin-(hi-0.5)) > 1e-15 {
-		t.Errorf("%s: %s with margin %.17g, want FAILS with margin %.17g (Wilson [%.3g, %.3g]): %s", res.Check, res.Verdict, res.Margin, hi-0.5, lo, hi, res.Note)
+	for _, tc := range []struct {
+		scheme  numerics.InitScheme
+		reached int
+		verdict Verdict
+	}{
+		{numerics.BothInOneRegion, 6, Holds},
+		{numerics.EqualHeads, 0, Fails},
+	} {
+		res := (C3{}).mapScheme(obj, mix, l, r, a, tc.scheme, 6)
+		lo, hi := c3Wilson(tc.reached, 6)
+		want := hi - 0.5
+		if tc.reached > 3 {
+			want = lo - 0.5
+		}
+		// 1e-15: the margin is computed the same way; only its rounding
+		// could differ
+		if res.Verdict != tc.verdict || math.Abs(res.Margin-want) > 1e-15 {
+			t.Errorf("%s: %s with margin %.17g, want %s with margin %.17g (%d of 6 reaching theta^, Wilson [%.3g, %.3g]): %s",
+				res.Check, res.Verdict, res.Margin, tc.verdict, want, tc.reached, lo, hi, res.Note)
+		}
 	}
 }
 
