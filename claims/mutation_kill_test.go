@@ -291,3 +291,25 @@ func TestC1LikeGeneratorFoldsDimension(t *testing.T) {
 		}
 	})
 }
+
+// TestMeasureThresholdsFoggedEnds: an INCONCLUSIVE end of the separation
+// range is extended outward (the high end by factors 1.25, up to
+// thresholdRetries times; the low end halved, up to thresholdRetries - 1
+// times) until it is decided. With the fake claim (threshold 5.3):
+//   - fog on [15.5, 18) covers the high end 16 but not 16 * 1.25 = 20: the
+//     extension decides it and the threshold is bracketed;
+//   - fog on [0.2, 1.5) covers the low end 1 and both allowed halvings
+//     (0.5, 0.25): the low end stays undecided and nothing is bracketed
+//     (a third halving, to 0.125, is outside the documented budget).
+func TestMeasureThresholdsFoggedEnds(t *testing.T) {
+	slice := Regime{Name: "s", D: 2, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Variant: "distance", LambdaSigma2: 1}
+	high := MeasureThresholds(Env{}, fakeClaim{threshold: 5.3, fogLo: 15.5, fogHi: 18}, []Regime{slice}, 1, nil)[0]
+	if high.Status != StatusBracketed || !(high.Lo < 5.3 && 5.3 < high.Hi) {
+		t.Errorf("fogged high end: got %+v, want the threshold bracketed", high)
+	}
+	low := MeasureThresholds(Env{}, fakeClaim{threshold: 5.3, fogLo: 0.2, fogHi: 1.5}, []Regime{slice}, 1, nil)[0]
+	t.Logf("fogged low end: %+v", low)
+	if low.Status == StatusBracketed || low.Lo != 0.25 {
+		t.Errorf("fogged low end beyond the retry budget: got %+v, want no bracket, lowest probe 0.25", low)
+	}
+}
