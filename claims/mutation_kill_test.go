@@ -313,3 +313,17 @@ func TestMeasureThresholdsFoggedEnds(t *testing.T) {
 		t.Errorf("fogged low end beyond the retry budget: got %+v, want no bracket, lowest probe 0.25", low)
 	}
 }
+
+// TestByID: ByID returns, for every claim of the catalogue, the claim with
+// that ID, and an error for an unknown ID.
+func TestByID(t *testing.T) {
+	for _, c := range All() {
+		got, err := ByID(c.ID())
+		if err != nil || got.ID() != c.ID() {
+			t.Errorf("ByID(%q) = %v, %v", c.ID(), got, err)
+		}
+	}
+	if got, err := ByID("C99"); err == nil {
+		t.Errorf("ByID(C99) = %v, want an error", got.ID())
+	}
+}
