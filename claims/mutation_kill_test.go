@@ -327,3 +327,14 @@ func TestByID(t *testing.T) {
 		t.Errorf("ByID(C99) = %v, want an error", got.ID())
 	}
 }
+
+// TestMeanSE: the mean and its standard error sqrt(s^2 / n), with s^2
+// the unbiased sample variance (divisor n - 1). For 1, 2, 3, 4: mean 5/2,
+// sum of squared deviations 5, s^2 = 5/3, SE = sqrt(5/12). tol: a few
+// roundings.
+func TestMeanSE(t *testing.T) {
+	m, se := meanSE([]float64{1, 2, 3, 4})
+	if m != 2.5 || math.Abs(se-math.Sqrt(5.0/12)) > 1e-15 {
+		t.Errorf("meanSE(1, 2, 3, 4) = %v, %.17g; want 2.5, %.17g", m, se, math.Sqrt(5.0/12))
+	}
+}
