@@ -1,0 +1,340 @@
+package claims
+
+// Tests written to kill mutants that survived the sampled mutation run
+// (internal/mutsample; fixtures/equivalent_mutants.md). Each checks a
+// documented behaviour that the mutant breaks.
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"pgregory.net/rapid"
+
+	"attnclust/numerics"
+	"attnclust/theory"
+)
+
+// posBugModel wraps the reduction and adds to the risk a term that
+// depends on where the first head is (1e-3 times its first coordinate,
+// in units of the risk): a model that is not invariant under swapping the
+// heads, rotations or translations.
+type posBugModel struct{}
+
+func (posBugModel) Name() string { return "position-bug" }
+func (posBugModel) Objective(mix theory.Mixture, l theory.Prototype) (theory.Objective, error) {
+	o, err := numerics.Reduced{}.Objective(mix, l)
+	return posBugObjective{o}, err
+}
+
+type posBugObjective struct{ theory.Objective }
+
+func (o posBugObjective) Eval(heads [][]float64) (theory.Eval, error) {
+	ev, err := o.Objective.Eval(heads)
+	ev.Risk += 1e-3 * heads[0][0] * (1 + math.Abs(ev.Risk))
+	return ev, err
+}
+
+// TestC0InvariancesCatchPlantedBug: C0's invariance checks (swap of the
+// heads, rotation, translation; docs/MODEL.md §7.1) HOLD for the
+// reduction and FAIL for a risk that depends on the first head's
+// position. The planted term changes the risk by about 1e-3 of its size
+// under each transformation (a head coordinate of order sigma moves by
+// order sigma), far above the checks' tolerance (C0Accuracy, and input
+// rounding of order 1e-14).
+func TestC0InvariancesCatchPlantedBug(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	checks := func(env Env) map[string]Result {
+		out := map[string]Result{}
+		for _, res := range (C0{}).Check(env, r) {
+			for _, s := range []string{".swap", ".rotation", ".translation"} {
+				if strings.HasSuffix(res.Check, s) {
+					out[s] = res
+				}
+			}
+		}
+		return out
+	}
+	good := checks(Env{Quick: true})
+	if len(good) != 3 {
+		t.Fatalf("want the swap, rotation and translation checks, got %v", good)
+	}
+	for s, res := range good {
+		if res.Verdict != Holds {
+			t.Errorf("reduction: %s is %s (margin %.3g) %s", s, res.Verdict, res.Margin, res.Note)
+		}
+	}
+	for s, res := range checks(Env{Quick: true, Model: posBugModel{}}) {
+		if res.Verdict != Fails {
+			t.Errorf("planted position bug: %s is %s (margin %.3g), want FAILS", s, res.Verdict, res.Margin)
+		}
+	}
+}
+
+// TestC2MirrorUnequalNorms checks c2Mirror's reflection S x = x - 2 <x -
+// m*, u> u across the perpendicular bisector on a distance regime whose
+// centroids have unequal norms (so <m*, u> != 0 and the offset m* matters):
+// S exchanges the centroids, so the mirror of the heads (mu*_1, mu*_2) is
+// (S mu*_2, S mu*_1) = (mu*_1, mu*_2). tol: a few roundings of vectors of
+// norm about 3.
+func TestC2MirrorUnequalNorms(t *testing.T) {
+	mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{3, 0.5, 0}, {0.2, 1, 0.4}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c2Mirror(Regime{Variant: "distance"}, mix, mix.Centroids)
+	if got == nil {
+		t.Fatal("no mirror for equal weights and the distance variant")
+	}
+	if diff := cmp.Diff(mix.Centroids, got, cmpopts.EquateApprox(0, 1e-14)); diff != "" {
+		t.Errorf("mirror of the centroids (-want +got):\n%s", diff)
+	}
+}
+
+// TestC1DecayNotes: of C1's two distance-decay checks, the one along the
+// separation is a claim and the one along lambda a map (docs/MODEL.md
+// §7.2); a certified map result says "mapped, not asserted", a claim
+// result never does (it would tell the reader the claim was not tested).
+func TestC1DecayNotes(t *testing.T) {
+	r := c13Planted("distance")
+	const mapped = "mapped, not asserted"
+	seen := 0
+	for _, res := range (C1{}).Check(Env{Quick: true}, r) {
+		switch res.Check {
+		case "C1.dist-decay-separation":
+			seen++
+			t.Logf("%s: %s, note %q", res.Check, res.Verdict, res.Note)
+			if res.Role != RoleClaim || strings.Contains(res.Note, mapped) {
+				t.Errorf("%s: role %q, note %q; want a claim without %q", res.Check, res.Role, res.Note, mapped)
+			}
+		case "C1.dist-decay-lambda":
+			seen++
+			t.Logf("%s: %s, note %q", res.Check, res.Verdict, res.Note)
+			if res.Role != RoleMap {
+				t.Errorf("%s: role %q, want map", res.Check, res.Role)
+			}
+			if res.Verdict != Inconclusive && res.Note != mapped {
+				t.Errorf("%s: %s with note %q, want %q", res.Check, res.Verdict, res.Note, mapped)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("found %d of the two decay checks on %s", seen, r)
+	}
+}
+
+// TestC2RadiusSymmetricPoint: C2.radius reports rho_sym, where A(rho)
+// reaches the symmetric critical point, as 2 max(pi1, 1 - pi1) in units
+// of delta (docs/MODEL.md §7.3), and its ladder stops there. For
+// pi1 = 0.3 that is 1.4, below the ladder's top 1.5, so the value also
+// decides where the ladder ends. Exact: one product and one max.
+func TestC2RadiusSymmetricPoint(t *testing.T) {
+	r := c13Planted("distance")
+	r.Pi1 = 0.3
+	for _, res := range (C2{}).Check(Env{Quick: true}, r) {
+		if res.Check != "C2.radius" {
+			continue
+		}
+		for _, q := range res.Values {
+			if q.Name == "rho_sym/delta" {
+				if q.Value != 2*0.7 {
+					t.Errorf("rho_sym/delta = %.17g, want 1.4", q.Value)
+				}
+				return
+			}
+		}
+		t.Fatalf("C2.radius (%s, %s) reports no rho_sym/delta: %+v", res.Verdict, res.Note, res.Values)
+	}
+	t.Fatalf("no C2.radius result on %s", r)
+}
+
+// TestC0GradBudgetReportsGradientNorm: C0.grad-error-budget reports the
+// gradient norm at its test point (and scales its accuracy target by it,
+// docs/MODEL.md §7.1); the reported value must be the Euclidean norm of
+// the evaluated gradient. tol: one sum of squares of 2d terms.
+func TestC0GradBudgetReportsGradientNorm(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	env := Env{Quick: true}
+	mix, l, obj, err := env.objective(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := testPoint(mix, r)
+	ev, err := obj.Eval(theta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0.0
+	for _, g := range ev.Grad {
+		want += theory.Inner(g, g)
+	}
+	want = math.Sqrt(want)
+	t.Logf("gradient norm %.6g over %d components", want, 2*r.D)
+	res := (C0{}).gradBudget(r, mix, l, theta, ev)
+	for _, q := range res.Values {
+		if q.Name == "gradient norm" {
+			if math.Abs(q.Value-want) > 1e-14*want {
+				t.Errorf("reported gradient norm %.17g, want %.17g", q.Value, want)
+			}
+			return
+		}
+	}
+	t.Fatalf("no gradient norm among %+v", res.Values)
+}
+
+// TestC0GradBudgetFailureNotes: when C0.grad-error-budget FAILS, its note
+// names the cause: a gradient further from the independent reference than
+// its certified bound, or a certified bound larger than the accuracy
+// target. The planted models (gradBugModel) produce each: a gradient moved
+// by 3 bounds, and a bound inflated 1e6 times (about 1e-15 relative
+// becomes 1e-9, above the 1e-12 target) with the gradient untouched.
+func TestC0GradBudgetFailureNotes(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	for _, tc := range []struct {
+		m    gradBugModel
+		note string
+	}{
+		{gradBugModel{shift: 3, scale: 1}, "deviates from the independent reference"},
+		{gradBugModel{shift: 0, scale: 1e6}, "exceeds the accuracy target"},
+	} {
+		var res Result
+		for _, x := range (C0{}).Check(Env{Quick: true, Model: tc.m}, r) {
+			if x.Check == "C0.grad-error-budget" {
+				res = x
+			}
+		}
+		if res.Verdict != Fails || !strings.Contains(res.Note, tc.note) {
+			t.Errorf("planted %+v: %s with note %q, want FAILS with %q", tc.m, res.Verdict, res.Note, tc.note)
+		}
+	}
+}
+
+// TestC3MapMargins: a C3 map result's margin is the distance of the
+// rate's Wilson 95% interval from 1/2 (docs/MODEL.md §7.4): lo - 1/2 when
+// the interval lies above 1/2, hi - 1/2 when below, 0 otherwise. On the
+// planted regime with 6 runs per scheme, both heads started in one region
+// reach theta^ in every run (interval [0.61, 1], above 1/2) and the
+// equal-heads initialization, a refuted reading (heads that start equal
+// never leave the swap-symmetric subspace), never does ([0, 0.39], below:
+// FAILS). The quick setting's 3 runs would leave both undecided.
+func TestC3MapMargins(t *testing.T) {
+	r := c13Planted("distance")
+	env := Env{Quick: true}
+	mix, l, obj, err := env.objective(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c2FindAnchor(env, r, mix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		scheme  numerics.InitScheme
+		reached int
+		verdict Verdict
+	}{
+		{numerics.BothInOneRegion, 6, Holds},
+		{numerics.EqualHeads, 0, Fails},
+	} {
+		res := (C3{}).mapScheme(obj, mix, l, r, a, tc.scheme, 6)
+		lo, hi := c3Wilson(tc.reached, 6)
+		want := hi - 0.5
+		if tc.reached > 3 {
+			want = lo - 0.5
+		}
+		// 1e-15: the margin is computed the same way; only its rounding
+		// could differ
+		if res.Verdict != tc.verdict || math.Abs(res.Margin-want) > 1e-15 {
+			t.Errorf("%s: %s with margin %.17g, want %s with margin %.17g (%d of 6 reaching theta^, Wilson [%.3g, %.3g]): %s",
+				res.Check, res.Verdict, res.Margin, tc.verdict, want, tc.reached, lo, hi, res.Note)
+		}
+	}
+}
+
+// TestC4ShapeBias: C4's sufficient condition S2 bounds
+// lambda sigma ||mu*_k|| / sqrt(d) for each centroid (the quantity it
+// reports under that name); c4ShapeOf must compute exactly that. The
+// planted regime's centroids have norms 6/sqrt 2 = 4.24, far from 1, so a
+// slip that divides by the norm is off by a factor 18. tol: four roundings.
+func TestC4ShapeBias(t *testing.T) {
+	r := c13Planted("distance")
+	s, ok := c4ShapeOf(r)
+	if !ok {
+		t.Fatalf("no C4 shape for %s", r)
+	}
+	mix, _, _, err := Env{Quick: true}.objective(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range 2 {
+		want := r.Lambda() * r.Sigma * theory.Norm(mix.Centroids[k]) / math.Sqrt(float64(r.D))
+		if math.Abs(s.bias[k]-want) > 1e-15*want {
+			t.Errorf("bias[%d] = %.17g, want lambda sigma ||mu*_k||/sqrt(d) = %.17g", k, s.bias[k], want)
+		}
+	}
+}
+
+// TestC1LikeGeneratorFoldsDimension: the regime generator shared by C5
+// and C6 folds d into [2, dmax] (its documented cost bound) and stays
+// inside C1's a priori hypotheses.
+func TestC1LikeGeneratorFoldsDimension(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		dmax := rapid.IntRange(3, 12).Draw(t, "dmax")
+		r := c1LikeGenerator(dmax).Draw(t, "regime")
+		if r.D < 2 || r.D > dmax {
+			t.Fatalf("d = %d outside [2, %d]", r.D, dmax)
+		}
+		if !(C1{}).InHypotheses(r) {
+			t.Fatalf("%s is outside C1's hypotheses", r)
+		}
+	})
+}
+
+// TestMeasureThresholdsFoggedEnds: an INCONCLUSIVE end of the separation
+// range is extended outward (the high end by factors 1.25, up to
+// thresholdRetries times; the low end halved, up to thresholdRetries - 1
+// times) until it is decided. With the fake claim (threshold 5.3):
+//   - fog on [15.5, 18) covers the high end 16 but not 16 * 1.25 = 20: the
+//     extension decides it and the threshold is bracketed;
+//   - fog on [0.2, 1.5) covers the low end 1 and both allowed halvings
+//     (0.5, 0.25): the low end stays undecided and nothing is bracketed
+//     (a third halving, to 0.125, is outside the documented budget).
+func TestMeasureThresholdsFoggedEnds(t *testing.T) {
+	slice := Regime{Name: "s", D: 2, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Variant: "distance", LambdaSigma2: 1}
+	high := MeasureThresholds(Env{}, fakeClaim{threshold: 5.3, fogLo: 15.5, fogHi: 18}, []Regime{slice}, 1, nil)[0]
+	if high.Status != StatusBracketed || !(high.Lo < 5.3 && 5.3 < high.Hi) {
+		t.Errorf("fogged high end: got %+v, want the threshold bracketed", high)
+	}
+	low := MeasureThresholds(Env{}, fakeClaim{threshold: 5.3, fogLo: 0.2, fogHi: 1.5}, []Regime{slice}, 1, nil)[0]
+	t.Logf("fogged low end: %+v", low)
+	if low.Status == StatusBracketed || low.Lo != 0.25 {
+		t.Errorf("fogged low end beyond the retry budget: got %+v, want no bracket, lowest probe 0.25", low)
+	}
+}
+
+// TestByID: ByID returns, for every claim of the catalogue, the claim with
+// that ID, and an error for an unknown ID.
+func TestByID(t *testing.T) {
+	for _, c := range All() {
+		got, err := ByID(c.ID())
+		if err != nil || got.ID() != c.ID() {
+			t.Errorf("ByID(%q) = %v, %v", c.ID(), got, err)
+		}
+	}
+	if got, err := ByID("C99"); err == nil {
+		t.Errorf("ByID(C99) = %v, want an error", got.ID())
+	}
+}
+
+// TestMeanSE: the mean and its standard error sqrt(s^2 / n), with s^2
+// the unbiased sample variance (divisor n - 1). For 1, 2, 3, 4: mean 5/2,
+// sum of squared deviations 5, s^2 = 5/3, SE = sqrt(5/12). tol: a few
+// roundings.
+func TestMeanSE(t *testing.T) {
+	m, se := meanSE([]float64{1, 2, 3, 4})
+	if m != 2.5 || math.Abs(se-math.Sqrt(5.0/12)) > 1e-15 {
+		t.Errorf("meanSE(1, 2, 3, 4) = %v, %.17g; want 2.5, %.17g", m, se, math.Sqrt(5.0/12))
+	}
+}
