@@ -123,9 +123,9 @@ func TestPrototypeKResultCheckEveryField(t *testing.T) {
 		t.Fatalf("valid result rejected: %v", err)
 	}
 	for name, mod := range map[string]func(r *PrototypeKResult){
-		"NaN gradient entry":     func(r *PrototypeKResult) { r.Grad[2][1] = math.NaN() },
-		"short gradient row":     func(r *PrototypeKResult) { r.Grad[1] = r.Grad[1][:1] },
-		"NaN misclassification":  func(r *PrototypeKResult) { r.Misclassification = math.NaN() },
+		"NaN gradient entry":      func(r *PrototypeKResult) { r.Grad[2][1] = math.NaN() },
+		"short gradient row":      func(r *PrototypeKResult) { r.Grad[1] = r.Grad[1][:1] },
+		"NaN misclassification":   func(r *PrototypeKResult) { r.Misclassification = math.NaN() },
 		"negative Bayes error SE": func(r *PrototypeKResult) { r.BayesErrorSE = ptr(-1.0) },
 	} {
 		r := good()
