@@ -375,3 +375,33 @@ func TestProgressNoShrinkPhase(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainingFailureNoteKeepsCause: when the SGD curves fail (here a
+// merge replays a recorded failure), the figure's note gives the cause.
+func TestTrainingFailureNoteKeepsCause(t *testing.T) {
+	cfg := Config{Seed: 1, ClaimIDs: []string{"C6"}, Quick: true, Figures: true, Workers: 2}
+	sh, err := ExecuteShard(cfg, realFigureSuite(), runInfoOf(cfg), 1, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := encodeExact([]claims.TrainingCurve(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted := false
+	for i, u := range sh.Units {
+		if u.Key == "sample-training/0" {
+			sh.Units[i].Value, sh.Units[i].Err, planted = none, "planted training failure", true
+		}
+	}
+	if !planted {
+		t.Fatal("no unit sample-training/0")
+	}
+	o, _, err := Merge([]*Shard{sh}, []string{"a"}, realFigureSuite(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if note := o.Figures.Notes[FigTraining]; !strings.Contains(note, "planted training failure") {
+		t.Errorf("note %q, want the recorded cause", note)
+	}
+}
