@@ -318,7 +318,7 @@ func TestParallelForDefaultWorkers(t *testing.T) {
 		}()
 		select {
 		case <-done:
-		case <-time.After(30 * time.Second): // far above the microseconds the calls take
+		case <-time.After(10 * time.Second): // far above the microseconds the calls take
 			t.Fatalf("workers %d: parallelFor did not return", workers)
 		}
 		for i := range hits {
