@@ -111,3 +111,40 @@ func TestTrainingCaptionFinal(t *testing.T) {
 		t.Errorf("caption quotes a curve without points:\n%s", s)
 	}
 }
+
+// TestLogTicksLabels: log ticks label powers of ten from 1e-3 to 1e5 in
+// plain decimal ("0.001", "1", "100000") and others in exponent form
+// ("1e-4", "1e6"); an axis that starts at 0 has no log ticks (and no
+// endless loop from log10(0) = -Inf).
+func TestLogTicksLabels(t *testing.T) {
+	labels := map[string]bool{}
+	for _, tk := range (logTicks{}).Ticks(1e-4, 1e6) {
+		if tk.Label != "" {
+			labels[tk.Label] = true
+		}
+	}
+	for _, want := range []string{"1e-4", "0.001", "0.01", "1", "10", "100000", "1e6"} {
+		if !labels[want] {
+			t.Errorf("no tick labelled %q among %v", want, labels)
+		}
+	}
+	if got := len(logTicks{}.Ticks(0, 10)); got != 0 {
+		t.Errorf("[0, 10]: %d ticks, want none", got)
+	}
+}
+
+// TestFigureQuantCaption: the quantization figure's caption states the
+// number of finite-L points and the sequences per point (those of the
+// first point).
+func TestFigureQuantCaption(t *testing.T) {
+	q := &sweep.QuantData{Lambda: 1, QInf: 0.5, QInfErr: 1e-9, Input: 2, Points: []sweep.QuantPoint{
+		{L: 5, Samples: 4000, Q: 0.9, SE: 0.01}, {L: 50, Samples: 4000, Q: 0.6, SE: 0.01},
+	}}
+	_, caption, err := figureQuant(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "the 2 finite-L points are Monte Carlo estimates with 4000 sequences each"; !strings.Contains(caption, want) {
+		t.Errorf("caption lacks %q:\n%s", want, caption)
+	}
+}
