@@ -7,6 +7,7 @@ package report
 // values are worked out by hand in the comments.
 
 import (
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -146,5 +147,67 @@ func TestFigureQuantCaption(t *testing.T) {
 	}
 	if want := "the 2 finite-L points are Monte Carlo estimates with 4000 sequences each"; !strings.Contains(caption, want) {
 		t.Errorf("caption lacks %q:\n%s", want, caption)
+	}
+}
+
+// TestThresholdTableRows: the thresholds table gives, per claim and
+// variant, the range of the bracketed thresholds. The synthetic suite's
+// distance slices of C1 are bracketed at [4 + 1/1.3, 4.05 + 1/1.3] =
+// [4.769, 4.819] (lambda sigma^2 = 0.3, not monotone) and [4.5, 4.55]
+// (lambda sigma^2 = 1), the third holds throughout: Delta* from 4.5 to
+// 4.82 (3 digits), widest bracket 0.05; its hardmax slice is bracketed
+// at [5, 5.05].
+func TestThresholdTableRows(t *testing.T) {
+	md := string(render(t, 1).Markdown)
+	for _, want := range []string{
+		"| C1 | distance | 3 | 2 | 4.5 | 4.82 | 0.05 | 1 | 0 | 0 | 1 |",
+		"| C1 | hardmax | 1 | 1 | 5 | 5.05 | 0.05 | 0 | 0 | 0 | 0 |",
+	} {
+		if !strings.Contains(md, want+"\n") {
+			t.Errorf("thresholds table lacks the row %s", want)
+		}
+	}
+}
+
+// notedFake is the synthetic claim with a note on each result.
+type notedFake struct{ fake }
+
+func (f notedFake) Check(env claims.Env, r claims.Regime) []claims.Result {
+	rs := f.fake.Check(env, r)
+	for i := range rs {
+		rs[i].Note = "planted note"
+	}
+	return rs
+}
+
+// TestAppendixNotesAndHypotheses: Appendix C's representative of a check
+// that FAILS carries its result's note, and Appendix A lists
+// hypotheses only for a claim that has some (the synthetic C0 has none).
+func TestAppendixNotesAndHypotheses(t *testing.T) {
+	s := fakeSuite()
+	s.Claims = []claims.Claim{fake{"C0"}, notedFake{fake{"C1"}}}
+	cfg := sweep.Config{Seed: 3, InHyp: 4, Outside: 4, Workers: 1, Catalog: catalog, Quick: true}
+	d, err := Render(sweep.Execute(cfg, s, io.Discard), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(d.Markdown)
+	var perHead string
+	for _, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "| C1.per-head |") && strings.Contains(line, "FAILS on") {
+			perHead = line
+		}
+	}
+	if !strings.Contains(perHead, "; planted note") {
+		t.Errorf("Appendix C's row for C1.per-head lacks the note: %q", perHead)
+	}
+	a := md[strings.Index(md, "## Appendix A."):]
+	c0 := a[strings.Index(a, "### C0:"):strings.Index(a, "### C1:")]
+	c1 := a[strings.Index(a, "### C1:"):]
+	if strings.Contains(c0, "Hypotheses with their provenance") {
+		t.Errorf("Appendix A lists hypotheses for C0, which has none:\n%s", c0)
+	}
+	if !strings.Contains(c1, "Hypotheses with their provenance") {
+		t.Error("Appendix A lists no hypotheses for C1")
 	}
 }
