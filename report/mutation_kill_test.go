@@ -211,3 +211,54 @@ func TestAppendixNotesAndHypotheses(t *testing.T) {
 		t.Error("Appendix A lists no hypotheses for C1")
 	}
 }
+
+// TestBoundaryFindingPass: a failure outside the hypotheses, shrunk
+// toward their boundary, is described with the separation where the
+// check stops failing on the way (when that is not the boundary itself)
+// and the verdict at the boundary.
+func TestBoundaryFindingPass(t *testing.T) {
+	hm := claims.Regime{D: 2, Sigma: 1, Pi1: 0.5, Geometry: claims.Orthogonal, Variant: "hardmax", Seed: 1}
+	at := func(delta float64, v claims.Verdict) claims.Result {
+		r := hm
+		r.Separation = delta
+		return claims.Result{Claim: "C1", Check: "C1.radius", Regime: r, Verdict: v, Margin: delta - 4.5, Err: 1e-9,
+			Role: claims.RoleClaim, Kind: claims.KindCertified}
+	}
+	boundary := hm
+	boundary.Separation = 6
+	pass, atB := at(5, claims.Holds), at(6, claims.Holds)
+	o := &sweep.Outcome{Counterexamples: []sweep.Counterexample{{Claim: "C1", Kind: sweep.TowardBoundary,
+		Original: at(3, claims.Fails), Shrunk: at(4, claims.Fails), Boundary: &boundary, Pass: &pass, AtBoundary: &atB}}}
+	var text string
+	for _, f := range computeFindings(newView(o, meta)) {
+		if f.Topic == topicBoundary {
+			text = f.Text
+		}
+	}
+	for _, want := range []string{"it FAILS at Delta = 4 (", "Moving toward the hypotheses, it stops failing at Delta = 5 (HOLDS).", "at Delta = 6, the check"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("boundary finding lacks %q: %q", want, text)
+		}
+	}
+}
+
+// TestDistanceFindingsUnequalSeries: two softmax distance series of
+// different lengths are compared on their common separations only; at
+// Delta = 3 the distance at lambda sigma^2 = 1 (0.2) exceeds that at 0.3
+// (0.1) by more than both error bounds: one non-monotone separation.
+func TestDistanceFindingsUnequalSeries(t *testing.T) {
+	o := &sweep.Outcome{}
+	o.Figures.Distances = []sweep.DistanceSeries{
+		{LamS2: 0.3, Points: []sweep.DistancePoint{{Delta: 3, Dist: 0.1, Err: 1e-9, OK: true}, {Delta: 4, Dist: 0.05, Err: 1e-9, OK: true}}},
+		{LamS2: 1, Points: []sweep.DistancePoint{{Delta: 3, Dist: 0.2, Err: 1e-9, OK: true}}},
+	}
+	var text string
+	for _, f := range distanceFindings(newView(o, meta)) {
+		if f.Topic == topicDistance {
+			text = f.Text
+		}
+	}
+	if want := "larger at the larger lambda sigma^2 at 1 separations between Delta = 3 and 3"; !strings.Contains(text, want) {
+		t.Errorf("distance finding lacks %q: %q", want, text)
+	}
+}
