@@ -262,3 +262,26 @@ func TestDistanceFindingsUnequalSeries(t *testing.T) {
 		t.Errorf("distance finding lacks %q: %q", want, text)
 	}
 }
+
+// TestThresholdXY: each bracketed threshold [lo, hi] of a softmax slice
+// is drawn at its midpoint with a bar reaching both ends (half-widths
+// mid - lo and hi - mid), in increasing lambda sigma^2; other statuses and
+// hardmax slices (lambda sigma^2 = 0) are left out. Exact: quarters.
+func TestThresholdXY(t *testing.T) {
+	sl := func(ls float64) claims.Regime { return claims.Regime{LambdaSigma2: ls} }
+	xy, xe := thresholdXY([]claims.Threshold{
+		{Slice: sl(3), Status: "bracketed", Lo: 5, Hi: 5.5},
+		{Slice: sl(1), Status: "bracketed", Lo: 4, Hi: 4.25},
+		{Slice: sl(2), Status: "holds-throughout", Lo: 1, Hi: 1},
+		{Slice: sl(0), Status: "bracketed", Lo: 6, Hi: 7},
+	})
+	if len(xy) != 2 || len(xe) != 2 {
+		t.Fatalf("want 2 points, got %v %v", xy, xe)
+	}
+	want := []struct{ x, y, half float64 }{{4.125, 1, 0.125}, {5.25, 3, 0.25}}
+	for i, w := range want {
+		if xy[i].X != w.x || xy[i].Y != w.y || xe[i].Low != w.half || xe[i].High != w.half {
+			t.Errorf("point %d: (%v, %v) bar (%v, %v), want (%v, %v) bar %v each side", i, xy[i].X, xy[i].Y, xe[i].Low, xe[i].High, w.x, w.y, w.half)
+		}
+	}
+}
