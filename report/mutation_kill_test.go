@@ -7,10 +7,15 @@ package report
 // values are worked out by hand in the comments.
 
 import (
+	"image/color"
 	"io"
 	"math"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
 
 	"attnclust/claims"
 	"attnclust/sweep"
@@ -282,6 +287,38 @@ func TestThresholdXY(t *testing.T) {
 	for i, w := range want {
 		if xy[i].X != w.x || xy[i].Y != w.y || xe[i].Low != w.half || xe[i].High != w.half {
 			t.Errorf("point %d: (%v, %v) bar (%v, %v), want (%v, %v) bar %v each side", i, xy[i].X, xy[i].Y, xe[i].Low, xe[i].High, w.x, w.y, w.half)
+		}
+	}
+}
+
+// TestCellRunsMergesEqualLabels: the cell map draws one rectangle per
+// run of equal labels along a grid row, tinted with the label's colour:
+// rows (0, 1, 1) and (2, 2, 2) give three rectangles, coloured 0, 1, 2.
+func TestCellRunsMergesEqualLabels(t *testing.T) {
+	rec := &recorder.Canvas{}
+	c := draw.NewCanvas(rec, 100, 100)
+	p := plot.New()
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -0.5, 2.5, -0.5, 1.5
+	cellRuns{xs: []float64{0, 1, 2}, ys: []float64{0, 1}, cells: [][]int{{0, 1, 1}, {2, 2, 2}}}.Plot(c, p)
+	var cur color.Color
+	var got []color.Color
+	for _, a := range rec.Actions {
+		switch a := a.(type) {
+		case *recorder.SetColor:
+			cur = a.Color
+		case *recorder.Fill:
+			got = append(got, cur)
+		}
+	}
+	want := []color.Color{tint(palette(0), 0.2), tint(palette(1), 0.2), tint(palette(2), 0.2)}
+	if len(got) != len(want) {
+		t.Fatalf("%d rectangles, want %d", len(got), len(want))
+	}
+	for i := range want {
+		r1, g1, b1, a1 := got[i].RGBA()
+		r2, g2, b2, a2 := want[i].RGBA()
+		if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+			t.Errorf("rectangle %d coloured %v, want %v", i, got[i], want[i])
 		}
 	}
 }
