@@ -7,6 +7,9 @@ package report
 // values are worked out by hand in the comments.
 
 import (
+	"bytes"
+	"encoding/xml"
+	"errors"
 	"image/color"
 	"io"
 	"math"
@@ -320,5 +323,62 @@ func TestCellRunsMergesEqualLabels(t *testing.T) {
 		if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
 			t.Errorf("rectangle %d coloured %v, want %v", i, got[i], want[i])
 		}
+	}
+}
+
+// svgTexts returns the character data of an SVG's text elements.
+func svgTexts(t *testing.T, svg []byte) []string {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	var texts []string
+	inText := false
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("not XML: %v", err)
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			inText = x.Name.Local == "text"
+		case xml.CharData:
+			if inText {
+				texts = append(texts, string(x))
+			}
+		}
+	}
+	return texts
+}
+
+// TestFigureAxisAndLegendTexts: the training-curve panels' vertical
+// axes are labelled with their head (1 and 2, counted from one) and
+// span the cosines' range [-1, 1] (ticks every 0.5 from -1); the point
+// clouds' legend names the components 1 and 2.
+func TestFigureAxisAndLegendTexts(t *testing.T) {
+	want := map[string][]string{
+		"training_curves.svg": {"cosine of head 1 with centroid 1", "cosine of head 2 with centroid 2", "-1", "-0.5", "0.5"},
+		"point_clouds.svg":    {"outputs T(x), component 1", "outputs T(x), component 2"},
+	}
+	seen := 0
+	for _, f := range render(t, 1).Figures {
+		ws, ok := want[f.File]
+		if !ok {
+			continue
+		}
+		seen++
+		texts := map[string]bool{}
+		for _, s := range svgTexts(t, f.SVG) {
+			texts[s] = true
+		}
+		for _, w := range ws {
+			if !texts[w] {
+				t.Errorf("%s: no text %q", f.File, w)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d of the %d figures drawn", seen, len(want))
 	}
 }
