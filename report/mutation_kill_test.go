@@ -382,3 +382,32 @@ func TestFigureAxisAndLegendTexts(t *testing.T) {
 		t.Errorf("%d of the %d figures drawn", seen, len(want))
 	}
 }
+
+// TestThresholdFigureOneTemperatureAxis: thresholds measured at the
+// single lambda sigma^2 = 1 of the quick slices are drawn on a
+// temperature axis a decade wide on each side, [0.1, 10], so its ticks
+// 0.1, 1 and 10 are labelled.
+func TestThresholdFigureOneTemperatureAxis(t *testing.T) {
+	s := claims.ThresholdSlices(claims.C1{}, true)
+	var ts []claims.Threshold
+	for _, sl := range s {
+		if sl.LambdaSigma2 > 0 && sl.LambdaSigma2 != 1 {
+			t.Fatalf("quick slice at lambda sigma^2 = %v, want 1 (or hardmax)", sl.LambdaSigma2)
+		}
+		ts = append(ts, claims.Threshold{Claim: "C1", Slice: sl, Status: "bracketed", Lo: 1.93, Hi: 1.96})
+	}
+	o := &sweep.Outcome{Runs: []sweep.ClaimRun{{Claim: claims.C1{}, Thresholds: ts}}}
+	svg, _, err := figureThresholds(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]bool{}
+	for _, x := range svgTexts(t, svg) {
+		texts[x] = true
+	}
+	for _, w := range []string{"0.1", "1", "10"} {
+		if !texts[w] {
+			t.Errorf("no tick labelled %q on the temperature axis", w)
+		}
+	}
+}
