@@ -411,3 +411,24 @@ func TestThresholdFigureOneTemperatureAxis(t *testing.T) {
 		}
 	}
 }
+
+// TestFigureQuantAxisCoversErrorBars: the quantization figure's vertical
+// axis reaches the top of every error bar (Q + 2 SE = 3 here, above the
+// input error 1), so a tick at 3 is labelled; the horizontal axis (L = 5
+// to 50, two decades) labels powers of ten only.
+func TestFigureQuantAxisCoversErrorBars(t *testing.T) {
+	q := &sweep.QuantData{Lambda: 1, QInf: 0.5, QInfErr: 1e-9, Input: 1, Points: []sweep.QuantPoint{
+		{L: 5, Samples: 100, Q: 2, SE: 0.5}, {L: 50, Samples: 100, Q: 0.8, SE: 0.05},
+	}}
+	svg, _, err := figureQuant(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]bool{}
+	for _, x := range svgTexts(t, svg) {
+		texts[x] = true
+	}
+	if !texts["3"] {
+		t.Errorf("no tick at 3: the axis stops below the error bar's top (texts %v)", texts)
+	}
+}
