@@ -355,11 +355,14 @@ func svgTexts(t *testing.T, svg []byte) []string {
 // TestFigureAxisAndLegendTexts: the training-curve panels' vertical
 // axes are labelled with their head (1 and 2, counted from one) and
 // span the cosines' range [-1, 1] (ticks every 0.5 from -1); the point
-// clouds' legend names the components 1 and 2.
+// clouds' legend names the components 1 and 2; the sample-complexity
+// figure draws (and names) the prediction, positive on every row of the
+// synthetic data.
 func TestFigureAxisAndLegendTexts(t *testing.T) {
 	want := map[string][]string{
-		"training_curves.svg": {"cosine of head 1 with centroid 1", "cosine of head 2 with centroid 2", "-1", "-0.5", "0.5"},
-		"point_clouds.svg":    {"outputs T(x), component 1", "outputs T(x), component 2"},
+		"training_curves.svg":   {"cosine of head 1 with centroid 1", "cosine of head 2 with centroid 2", "-1", "-0.5", "0.5"},
+		"point_clouds.svg":      {"outputs T(x), component 1", "outputs T(x), component 2"},
+		"sample_complexity.svg": {"prediction tr(H^-1 S H^-1) / n"},
 	}
 	seen := 0
 	for _, f := range render(t, 1).Figures {
@@ -430,5 +433,36 @@ func TestFigureQuantAxisCoversErrorBars(t *testing.T) {
 	}
 	if !texts["3"] {
 		t.Errorf("no tick at 3: the axis stops below the error bar's top (texts %v)", texts)
+	}
+}
+
+// TestClusteringLinesExcess: the clustering figure's excess curves are
+// (E - B)/B at the separations where it is positive (a log axis): the
+// layer's (0.15 - 0.1)/0.1 = 0.5 at Delta = 3 (at Delta = 4 it equals the
+// Bayes error: left out), k-means' (0.12 - 0.1)/0.1 = 0.2 and (0.06 -
+// 0.05)/0.05 = 0.2. 1e-12: two roundings of numbers of order 1.
+func TestClusteringLinesExcess(t *testing.T) {
+	lines, skipped := clusteringLines([]sweep.ClusteringSeries{{LamS2: 1, Rows: []claims.ClusteringRow{
+		{Separation: 3, Bayes: 0.1, Layer: 0.15, KMeans: 0.12},
+		{Separation: 4, Bayes: 0.05, Layer: 0.05, KMeans: 0.06},
+	}}})
+	if skipped != 0 || len(lines) != 3 {
+		t.Fatalf("%d lines, %d skipped; want Bayes, k-means and one layer line", len(lines), skipped)
+	}
+	type pt struct{ x, y float64 }
+	for _, tc := range []struct {
+		line int
+		want []pt
+	}{{1, []pt{{3, 0.2}, {4, 0.2}}}, {2, []pt{{3, 0.5}}}} {
+		l := lines[tc.line]
+		if len(l.excess) != len(tc.want) {
+			t.Errorf("%s: excess %v, want %v", l.label, l.excess, tc.want)
+			continue
+		}
+		for i, w := range tc.want {
+			if l.excess[i].X != w.x || math.Abs(l.excess[i].Y-w.y) > 1e-12 {
+				t.Errorf("%s: excess point %d = %v, want %v", l.label, i, l.excess[i], w)
+			}
+		}
 	}
 }
