@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"image/color"
 	"io"
 	"math"
@@ -464,5 +465,49 @@ func TestClusteringLinesExcess(t *testing.T) {
 				t.Errorf("%s: excess point %d = %v, want %v", l.label, i, l.excess[i], w)
 			}
 		}
+	}
+}
+
+// TestFigureTextsOnCanvas: every text of every figure (titles, axis
+// labels, ticks, legends) starts inside the SVG's view box. The figures
+// draw with the y axis flipped (scale(1, -1)), so a text at height h is
+// at y = -h. A legend whose column is placed beyond the canvas's right
+// edge is drawn but invisible; TestFiguresFitOnCanvas, which looks for
+// ink at the edges, cannot see it.
+func TestFigureTextsOnCanvas(t *testing.T) {
+	type svgText struct {
+		X    float64 `xml:"x,attr"`
+		Y    float64 `xml:"y,attr"`
+		Text string  `xml:",chardata"`
+	}
+	type svgDoc struct {
+		ViewBox string    `xml:"viewBox,attr"`
+		Texts   []svgText `xml:"g>text"`
+	}
+	n := 0
+	for _, f := range render(t, 1).Figures {
+		if f.SVG == nil {
+			continue
+		}
+		var d svgDoc
+		if err := xml.Unmarshal(f.SVG, &d); err != nil {
+			t.Fatalf("%s: %v", f.File, err)
+		}
+		var x0, y0, w, h float64
+		if _, err := fmt.Sscanf(d.ViewBox, "%g %g %g %g", &x0, &y0, &w, &h); err != nil || x0 != 0 || y0 != 0 {
+			t.Fatalf("%s: view box %q", f.File, d.ViewBox)
+		}
+		if len(d.Texts) == 0 {
+			t.Errorf("%s: no text found", f.File)
+		}
+		for _, tx := range d.Texts {
+			n++
+			if tx.X < 0 || tx.X >= w || -tx.Y <= 0 || -tx.Y > h {
+				t.Errorf("%s: text %q at (%g, %g), outside the %g x %g canvas", f.File, tx.Text, tx.X, -tx.Y, w, h)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no figure text")
 	}
 }
