@@ -356,8 +356,9 @@ func TestMeanSE(t *testing.T) {
 // these 400 draws, 15 of the first 5000). Such draws are accepted when
 // the pair's distance is 6 sigma to 1e-14 relative (a few roundings of
 // the centroids' coordinates); every other draw must be inside the
-// hypotheses. (Under a generator that panics on close pairs, rapid's
-// Example redraws, and no close pair is seen.)
+// hypotheses. (A generator that fails on every close pair, for instance
+// on an empty range of ratios, yields none: the test then sees no close
+// pair.)
 func TestC7GeneratorClosePairs(t *testing.T) {
 	g := C7{}.InHypothesesGenerator()
 	pairs, closest, edge := 0, math.Inf(1), 0
