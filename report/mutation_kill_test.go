@@ -511,3 +511,51 @@ func TestFigureTextsOnCanvas(t *testing.T) {
 		t.Error("no figure text")
 	}
 }
+
+// TestCheckStatsWorstFails: the worst FAILS of a check is its most
+// negative margin (-3 of -1, -3, -2), the smallest HOLDS margin the least
+// positive (0.5 of 2, 0.5).
+func TestCheckStatsWorstFails(t *testing.T) {
+	cr := &sweep.ClaimRun{}
+	for _, m := range []float64{-1, -3, -2, 2, 0.5} {
+		v := claims.Fails
+		if m > 0 {
+			v = claims.Holds
+		}
+		cr.Results = append(cr.Results, claims.Result{Claim: "C0", Check: "C0.x", Verdict: v, Margin: m, Err: 1e-9, Units: "u"})
+	}
+	st := checkStats(cr)[0]
+	if st.WorstFails == nil || st.WorstFails.Margin != -3 || st.MinHolds == nil || st.MinHolds.Margin != 0.5 {
+		t.Errorf("worst FAILS %+v, smallest HOLDS %+v; want margins -3 and 0.5", st.WorstFails, st.MinHolds)
+	}
+}
+
+// TestLogSlopeSkipsNonPositive: the log-log slope leaves out points with
+// x or y <= 0 (no logarithm): y = 1/x at x = 1, 10, 100 has slope -1
+// exactly in exact arithmetic (1e-12: rounding of three logarithms), and
+// a point at x = 0 or y = 0 changes nothing.
+func TestLogSlopeSkipsNonPositive(t *testing.T) {
+	s := logSlope([]float64{0, 1, 10, 100, 5}, []float64{3, 1, 0.1, 0.01, 0})
+	if math.Abs(s+1) > 1e-12 {
+		t.Errorf("slope %v, want -1", s)
+	}
+}
+
+// TestK3StatsRaggedCells: a k-means cell map with a shorter row than the
+// attention map compares the cells both maps have; the grid point only
+// the attention map has counts as agreeing (1 of 2 points, neither
+// differs).
+func TestK3StatsRaggedCells(t *testing.T) {
+	f := &claims.C7Figure{Regime: claims.Regime{Sigma: 1}, AttnCells: [][]int{{0, 1}}, KMeansCells: [][]int{{0}}}
+	if _, diff := k3Stats(f); diff != 0 {
+		t.Errorf("differing fraction %v, want 0", diff)
+	}
+}
+
+// TestFigureHeadingsNumbered: REPORT.md numbers its figures from 1.
+func TestFigureHeadingsNumbered(t *testing.T) {
+	md := string(render(t, 1).Markdown)
+	if !strings.Contains(md, "### Figure 1. ") || strings.Contains(md, "### Figure 0. ") {
+		t.Error("figures not numbered from 1")
+	}
+}
