@@ -409,10 +409,10 @@ func TestC5RiskDistortionUnits(t *testing.T) {
 			t.Fatalf("want two quantities in sigma^2, got %v in %q", res.Values, res.Units)
 		}
 		risk, dist := res.Values[0], res.Values[1]
-		if want := dist.Value - risk.Value; math.Abs(res.Margin-want) > 1e-12*math.Abs(want) {
+		if want := dist.Value - risk.Value; !(math.Abs(res.Margin-want) <= 1e-12*math.Abs(want)) {
 			t.Errorf("margin %.17g, want distortion - risk = %.17g", res.Margin, want)
 		}
-		if want := risk.Err + dist.Err; !(want > 0) || math.Abs(res.Err-want) > 1e-12*want {
+		if want := risk.Err + dist.Err; !(want > 0) || !(math.Abs(res.Err-want) <= 1e-12*want) {
 			t.Errorf("margin's error %.6g, want the sum of the quantities' errors %.6g", res.Err, want)
 		}
 	}

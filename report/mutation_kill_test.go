@@ -66,7 +66,7 @@ func TestCloudStats(t *testing.T) {
 		Outputs: [][2]float64{{1.1, 2.1}, {3 - 0.6, 3.5 + 0.8}, {5.2, 5}},
 	}
 	near, off := cloudStats(pc)
-	if math.Abs(near-2.0/3) > 1e-12 || math.Abs(off-0.2) > 1e-12 {
+	if !(math.Abs(near-2.0/3) <= 1e-12 && math.Abs(off-0.2) <= 1e-12) {
 		t.Errorf("near %.15g off %.15g, want 2/3 and 0.2", near, off)
 	}
 }
@@ -461,7 +461,7 @@ func TestClusteringLinesExcess(t *testing.T) {
 			continue
 		}
 		for i, w := range tc.want {
-			if l.excess[i].X != w.x || math.Abs(l.excess[i].Y-w.y) > 1e-12 {
+			if l.excess[i].X != w.x || !(math.Abs(l.excess[i].Y-w.y) <= 1e-12) {
 				t.Errorf("%s: excess point %d = %v, want %v", l.label, i, l.excess[i], w)
 			}
 		}
@@ -536,7 +536,7 @@ func TestCheckStatsWorstFails(t *testing.T) {
 // a point at x = 0 or y = 0 changes nothing.
 func TestLogSlopeSkipsNonPositive(t *testing.T) {
 	s := logSlope([]float64{0, 1, 10, 100, 5}, []float64{3, 1, 0.1, 0.01, 0})
-	if math.Abs(s+1) > 1e-12 {
+	if !(math.Abs(s+1) <= 1e-12) {
 		t.Errorf("slope %v, want -1", s)
 	}
 }
