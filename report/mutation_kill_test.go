@@ -559,3 +559,37 @@ func TestFigureHeadingsNumbered(t *testing.T) {
 		t.Error("figures not numbered from 1")
 	}
 }
+
+// TestThresholdFindingAndSamplingNote: the threshold finding of the
+// synthetic C1's distance slices quotes the range of the brackets
+// [4.769, 4.819] and [4.5, 4.55] (from 4.5 to 4.82, 3 digits) and the
+// widest bracket, 0.05; and no sampling note is written when every claim
+// got the 12 in-hypothesis regimes asked for (the synthetic generators
+// only draw inside).
+func TestThresholdFindingAndSamplingNote(t *testing.T) {
+	md := string(render(t, 1).Markdown)
+	want := "C1 (distance variant) holds above a separation threshold Delta* that lies between 4.5 and 4.82 over 2 bracketed slice(s) (thresholds table). Uncertainty: each threshold is bracketed by a certified FAILS below and a certified HOLDS above, at most 0.05 apart."
+	if !strings.Contains(md, want) {
+		t.Errorf("no finding %q", want)
+	}
+	if strings.Contains(md, "hard to sample") {
+		t.Error("sampling note although every claim got its regimes")
+	}
+}
+
+// TestMainBodyLines: the main body ends at the line before the first
+// appendix heading, even when that heading is the second line.
+func TestMainBodyLines(t *testing.T) {
+	for _, tc := range []struct {
+		md   string
+		want int
+	}{
+		{"# T\nbody\n\n## Appendix A\nx\n", 3},
+		{"\n## Appendix A\nx\n", 1},
+		{"# T\nno appendix\n", 2},
+	} {
+		if got := MainBodyLines([]byte(tc.md)); got != tc.want {
+			t.Errorf("MainBodyLines(%q) = %d, want %d", tc.md, got, tc.want)
+		}
+	}
+}
