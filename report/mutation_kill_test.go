@@ -593,3 +593,25 @@ func TestMainBodyLines(t *testing.T) {
 		}
 	}
 }
+
+// TestClusteringLinesSkipBayesZero: a row whose Bayes error is 0 has no
+// relative excess and is left out of the figure (counted as skipped).
+func TestClusteringLinesSkipBayesZero(t *testing.T) {
+	_, skipped := clusteringLines([]sweep.ClusteringSeries{{LamS2: 1, Rows: []claims.ClusteringRow{
+		{Separation: 3, Bayes: 0.1, Layer: 0.15, KMeans: 0.12},
+		{Separation: 40, Bayes: 0, Layer: 0, KMeans: 0},
+	}}})
+	if skipped != 1 {
+		t.Errorf("%d rows skipped, want 1", skipped)
+	}
+}
+
+// TestCloudStatsNearIsInclusive: an output exactly 5% of the heads'
+// distance from a head counts as near it ("within 5%"): heads 20 apart,
+// an output 1 from the first (all exact in floating point).
+func TestCloudStatsNearIsInclusive(t *testing.T) {
+	near, _ := cloudStats(claims.PointCloud{Heads: [][2]float64{{0, 0}, {20, 0}}, Outputs: [][2]float64{{1, 0}}})
+	if near != 1 {
+		t.Errorf("near fraction %v, want 1", near)
+	}
+}
