@@ -240,8 +240,11 @@ func (C7) InHypothesesGenerator() *rapid.Generator[Regime] {
 		minPair := r.Separation
 		if r.Geometry == ClosePair {
 			// Rounded up to 3 digits so that the pair stays >= 6 sigma
-			// (6.05 leaves room for the rounding of the separation).
-			lo := math.Ceil(C13MinSeparation/r.Separation*1000) / 1000
+			// (6.05 leaves room for the rounding of the separation); the
+			// factor 1 + 1e-9 moves a ratio that is exactly a multiple of
+			// 1/1000 (6/10 = 0.6) one step up, because the pair's
+			// distance computed from it can round to 6 sigma less an ulp.
+			lo := math.Ceil(C13MinSeparation/r.Separation*1000*(1+1e-9)) / 1000
 			r.NormRatio = math.Min(1, math.Ceil(rapid.Float64Range(lo, 1).Draw(t, "close_ratio")*1000)/1000)
 			minPair = r.NormRatio * r.Separation
 		}

@@ -338,3 +338,78 @@ func TestMeanSE(t *testing.T) {
 		t.Errorf("meanSE(1, 2, 3, 4) = %v, %.17g; want 2.5, %.17g", m, se, math.Sqrt(5.0/12))
 	}
 }
+
+// TestC7GeneratorClosePairs: C7's conditional generator draws close
+// pairs (two vertices of a simplex moved toward each other), every draw
+// lies inside the hypotheses, and the close pairs reach the smallest
+// admissible distance (6 sigma) from above. The pair's distance is the
+// close ratio times the separation, the ratio drawn in [6/Delta, 1] and
+// rounded up to 3 digits; rapid draws the ends of a range, so the bottom
+// end shows up within 400 draws. 6.06: room for the rounding of the ratio
+// (at most 0.001 times a separation of at most 10, i.e. 0.01) and of the
+// separation to 3 digits (6.05 leaves 0.05 above 6).
+//
+// Known generator defect, tolerated here and reported: a close ratio
+// drawn at its bottom end 6/Delta (e.g. 0.6 at Delta = 10) puts the pair
+// at 6 sigma in exact arithmetic, and the computed distance can fall an
+// ulp below it (5.9999999999999991), just outside the hypotheses (2 of
+// these 400 draws, 15 of the first 5000). Such draws are accepted when
+// the pair's distance is 6 sigma to 1e-14 relative (a few roundings of
+// the centroids' coordinates); every other draw must be inside the
+// hypotheses. (A generator that fails on every close pair, for instance
+// on an empty range of ratios, yields none: the test then sees no close
+// pair.)
+func TestC7GeneratorClosePairs(t *testing.T) {
+	g := C7{}.InHypothesesGenerator()
+	pairs, closest := 0, math.Inf(1)
+	for i := range 400 {
+		r := g.Example(i)
+		if !(C7{}).InHypotheses(r) {
+			t.Fatalf("example %d outside the hypotheses (smallest pair %.17g sigma): %s", i, minPairDist(r), r)
+		}
+		if r.Geometry != ClosePair {
+			continue
+		}
+		pairs++
+		closest = math.Min(closest, minPairDist(r))
+	}
+	if pairs == 0 {
+		t.Fatal("no close pair in 400 draws")
+	}
+	if closest < C13MinSeparation || closest > 6.06 {
+		t.Errorf("closest pair over %d close-pair draws at %.4g sigma, want in [6, 6.06]", pairs, closest)
+	}
+}
+
+// TestC5RiskDistortionUnits: C5.risk-distortion reports the risk and
+// k-means's distortion in units of sigma^2, and its margin (their
+// difference) carries the sum of their errors in the same units. At
+// sigma = 2 a margin error in other units (sigma^2 multiplied instead of
+// divided) is 16 times off. The comparison allows 1e-12 relative: the
+// sum of two positive errors rounds to within an ulp or two.
+func TestC5RiskDistortionUnits(t *testing.T) {
+	r := Regime{D: 3, Sigma: 2, Pi1: 0.3, Geometry: Orthogonal, Separation: 5, Variant: "distance", LambdaSigma2: 1, Seed: 1}
+	var found bool
+	for _, res := range (C5{}).Check(Env{Quick: true}, r) {
+		if res.Check != C5RiskDistortion {
+			continue
+		}
+		found = true
+		if res.Verdict == Inconclusive && len(res.Values) < 2 {
+			t.Fatalf("risk-distortion inconclusive: %s", res.Note)
+		}
+		if len(res.Values) != 2 || res.Units != "sigma^2" {
+			t.Fatalf("want two quantities in sigma^2, got %v in %q", res.Values, res.Units)
+		}
+		risk, dist := res.Values[0], res.Values[1]
+		if want := dist.Value - risk.Value; !(math.Abs(res.Margin-want) <= 1e-12*math.Abs(want)) {
+			t.Errorf("margin %.17g, want distortion - risk = %.17g", res.Margin, want)
+		}
+		if want := risk.Err + dist.Err; !(want > 0) || !(math.Abs(res.Err-want) <= 1e-12*want) {
+			t.Errorf("margin's error %.6g, want the sum of the quantities' errors %.6g", res.Err, want)
+		}
+	}
+	if !found {
+		t.Fatal("no risk-distortion result")
+	}
+}
