@@ -3,8 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
-	"errors"
 	"image/png"
 	"io"
 	"math"
@@ -398,26 +396,7 @@ func TestFigures(t *testing.T) {
 			continue
 		}
 		drawn++
-		dec := xml.NewDecoder(bytes.NewReader(f.SVG))
-		var texts []string
-		inText := false
-		for {
-			tok, err := dec.Token()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s: not XML: %v", f.File, err)
-			}
-			switch x := tok.(type) {
-			case xml.StartElement:
-				inText = x.Name.Local == "text"
-			case xml.CharData:
-				if inText {
-					texts = append(texts, string(x))
-				}
-			}
-		}
+		texts := svgTexts(t, f.SVG)
 		all := strings.Join(texts, "|")
 		if !strings.Contains(all, f.Title) && !strings.Contains(all, strings.TrimSuffix(f.Title, ".")) {
 			t.Errorf("%s: title %q not drawn (texts %q)", f.File, f.Title, all)
