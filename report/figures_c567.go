@@ -288,10 +288,19 @@ func cloudStats(pc claims.PointCloud) (nearHead, offSegment float64) {
 // share renders a fraction in [0, 1] as a percentage with one decimal.
 func share(p float64) string { return fmt.Sprintf("%.1f%%", 100*p) }
 
-func figureClouds(panels []sweep.CloudPanel) ([]byte, string, error) {
-	if len(panels) == 0 {
-		return nil, "", errors.New("no panel")
-	}
+// window is the square window shared by the point-cloud panels: its
+// corners on the two axes and its side, in the panels' data units.
+type window struct {
+	min, max [2]float64
+	span     float64
+}
+
+// cloudWindow returns a window holding every token of every panel: equal
+// spans on both axes (the clouds are round), the side rounded up to a whole
+// unit with at least half a unit of margin, centred on the data's midpoint
+// rounded to a whole unit (so the shift by rounding, at most 1/2, stays
+// inside the margin). Panels without tokens give a window of side 1 at 0.
+func cloudWindow(panels []sweep.CloudPanel) window {
 	lo, hi := [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
 	for _, p := range panels {
 		for _, x := range p.Cloud.Inputs {
@@ -300,23 +309,32 @@ func figureClouds(panels []sweep.CloudPanel) ([]byte, string, error) {
 			}
 		}
 	}
-	// equal spans on both axes (the clouds are round), centred on the data
-	span := math.Ceil(math.Max(hi[0]-lo[0], hi[1]-lo[1]) + 1)
+	if lo[0] > hi[0] {
+		lo, hi = [2]float64{}, [2]float64{}
+	}
+	w := window{span: math.Ceil(math.Max(hi[0]-lo[0], hi[1]-lo[1]) + 1)}
+	for i := range 2 {
+		c := math.Round((lo[i] + hi[i]) / 2)
+		w.min[i], w.max[i] = c-w.span/2, c+w.span/2
+	}
+	return w
+}
+
+func figureClouds(panels []sweep.CloudPanel) ([]byte, string, error) {
+	if len(panels) == 0 {
+		return nil, "", errors.New("no panel")
+	}
+	win := cloudWindow(panels)
 	leg := newLegend()
 	var plots []*plot.Plot
 	for k, p := range panels {
 		pl := newPlot(panelName(p))
 		pl.X.Label.Text = "along mu*_1 - mu*_2"
 		pl.Y.Label.Text = "across"
-		for i := range 2 {
-			c := math.Round((lo[i] + hi[i]) / 2)
-			ax := &pl.X
-			if i == 1 {
-				ax = &pl.Y
-			}
-			ax.Min, ax.Max = c-span/2, c+span/2
-			ax.Tick.Marker = linearTicks{step: niceStep(span)}
-		}
+		pl.X.Min, pl.X.Max = win.min[0], win.max[0]
+		pl.Y.Min, pl.Y.Max = win.min[1], win.max[1]
+		pl.X.Tick.Marker = linearTicks{step: niceStep(win.span)}
+		pl.Y.Tick.Marker = linearTicks{step: niceStep(win.span)}
 		for comp := range 2 {
 			var in, out plotter.XYs
 			for i, lab := range p.Cloud.Labels {
@@ -428,28 +446,23 @@ func complexitySlope(cd *sweep.ComplexityData) float64 {
 	return logSlope(xs, ys)
 }
 
-func figureComplexity(cd *sweep.ComplexityData) ([]byte, string, error) {
-	if len(cd.Rows) == 0 {
-		return nil, "", errors.New("no sample size")
-	}
-	p := newPlot("Sample complexity of the empirical minimizer (C6)")
-	p.X.Label.Text = "sample size n"
-	p.Y.Label.Text = "E ||theta_n - theta^||^2 / sigma^2"
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = logTicks{}, logTicks{}
-	type xyErr struct {
-		plotter.XYs
-		plotter.YErrors
-	}
-	var d xyErr
-	var pred plotter.XYs
-	lo, hi := math.Inf(1), math.Inf(-1)
+// xyErr is a series of points with vertical error bars.
+type xyErr struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// complexityPoints returns the sample-complexity figure's data: the measured
+// mean squared distances (rows with a positive mean only, a log axis has no
+// zero) with bars of c6Z standard errors, the lower bar stopping at a tenth
+// of the mean; the M-estimator predictions where positive; and the lowest
+// and highest values drawn, bars included (+Inf and -Inf without points).
+func complexityPoints(cd *sweep.ComplexityData) (d xyErr, pred plotter.XYs, lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, r := range cd.Rows {
 		if !(r.MeanSqDist > 0) {
 			continue
 		}
-		// bars of c6Z standard errors; the lower one stops at a tenth of
-		// the mean (a log axis has no zero)
 		low := math.Min(c6Z*r.MeanSqDistSE, 0.9*r.MeanSqDist)
 		d.XYs = append(d.XYs, plotter.XY{X: float64(r.N), Y: r.MeanSqDist})
 		d.YErrors = append(d.YErrors, struct{ Low, High float64 }{low, c6Z * r.MeanSqDistSE})
@@ -459,6 +472,33 @@ func figureComplexity(cd *sweep.ComplexityData) ([]byte, string, error) {
 			lo, hi = math.Min(lo, r.Predicted), math.Max(hi, r.Predicted)
 		}
 	}
+	return d, pred, lo, hi
+}
+
+// powerLawFit returns the end points, at the first and last abscissae of
+// pts, of the power law y = C x^slope through the geometric mean of pts
+// (every coordinate positive). When pts lie on a power law of that slope,
+// the end points are the first and last points.
+func powerLawFit(pts plotter.XYs, slope float64) plotter.XYs {
+	var mx, my float64
+	for _, q := range pts {
+		mx, my = mx+math.Log(q.X), my+math.Log(q.Y)
+	}
+	mx, my = mx/float64(len(pts)), my/float64(len(pts))
+	at := func(x float64) plotter.XY { return plotter.XY{X: x, Y: math.Exp(my + slope*(math.Log(x)-mx))} }
+	return plotter.XYs{at(pts[0].X), at(pts[len(pts)-1].X)}
+}
+
+func figureComplexity(cd *sweep.ComplexityData) ([]byte, string, error) {
+	if len(cd.Rows) == 0 {
+		return nil, "", errors.New("no sample size")
+	}
+	p := newPlot("Sample complexity of the empirical minimizer (C6)")
+	p.X.Label.Text = "sample size n"
+	p.Y.Label.Text = "E ||theta_n - theta^||^2 / sigma^2"
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = logTicks{}, logTicks{}
+	d, pred, lo, hi := complexityPoints(cd)
 	if len(d.XYs) == 0 {
 		return nil, "", errors.New("no positive mean squared distance")
 	}
@@ -486,15 +526,7 @@ func figureComplexity(cd *sweep.ComplexityData) ([]byte, string, error) {
 	}
 	slope := complexitySlope(cd)
 	if !math.IsNaN(slope) && len(d.XYs) >= 2 {
-		// the fitted power law through the geometric mean of the points
-		var mx, my float64
-		for _, q := range d.XYs {
-			mx, my = mx+math.Log(q.X), my+math.Log(q.Y)
-		}
-		mx, my = mx/float64(len(d.XYs)), my/float64(len(d.XYs))
-		x0, x1 := d.XYs[0].X, d.XYs[len(d.XYs)-1].X
-		fit := plotter.XYs{{X: x0, Y: math.Exp(my + slope*(math.Log(x0)-mx))}, {X: x1, Y: math.Exp(my + slope*(math.Log(x1)-mx))}}
-		l, err := plotter.NewLine(fit)
+		l, err := plotter.NewLine(powerLawFit(d.XYs, slope))
 		if err != nil {
 			return nil, "", err
 		}

@@ -17,7 +17,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/recorder"
 
@@ -613,5 +616,81 @@ func TestCloudStatsNearIsInclusive(t *testing.T) {
 	near, _ := cloudStats(claims.PointCloud{Heads: [][2]float64{{0, 0}, {20, 0}}, Outputs: [][2]float64{{1, 0}}})
 	if near != 1 {
 		t.Errorf("near fraction %v, want 1", near)
+	}
+}
+
+// TestCloudWindowHoldsEveryToken: the point-cloud panels share a square
+// window that contains every token of every panel, whichever axis the data
+// spread along. A cloud 10 wide along x and 1 high along y (the first
+// panel) and one shifted up by 3 (the second) span x in [-5, 5] and y in
+// [0, 4]: the side is ceil(10 + 1) = 11, the centre (0, 2), so the window
+// is [-5.5, 5.5] x [-3.5, 7.5]. A window sized from the sum of the ends
+// instead of their difference (side ceil(0 + 1) = 1 along x) clips it.
+func TestCloudWindowHoldsEveryToken(t *testing.T) {
+	panels := []sweep.CloudPanel{
+		{Cloud: claims.PointCloud{Inputs: [][2]float64{{-5, 0}, {5, 1}, {0, 0.5}}}},
+		{Cloud: claims.PointCloud{Inputs: [][2]float64{{-1, 3}, {1, 4}}}},
+	}
+	got := cloudWindow(panels)
+	want := window{min: [2]float64{-5.5, -3.5}, max: [2]float64{5.5, 7.5}, span: 11}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(window{})); diff != "" {
+		t.Errorf("cloudWindow (-want +got):\n%s", diff)
+	}
+	for _, p := range panels {
+		for _, x := range p.Cloud.Inputs {
+			for i := range 2 {
+				if x[i] < got.min[i] || x[i] > got.max[i] {
+					t.Errorf("token %v outside the window on axis %d: [%g, %g]", x, i, got.min[i], got.max[i])
+				}
+			}
+		}
+	}
+	if empty := cloudWindow(nil); !(empty.span == 1 && empty.min[0] == -0.5 && empty.max[1] == 0.5) {
+		t.Errorf("window without tokens = %+v, want side 1 centred at 0", empty)
+	}
+}
+
+// TestComplexityPointsBars: each measured mean gets bars of c6Z standard
+// errors, the lower one stopping at 0.9 of the mean (a log axis has no
+// zero); rows with a non-positive mean are left out; the range covers the
+// bars and the predictions. Row 1: mean 1, SE 0.1, bars 0.2576 both ways.
+// Row 2: mean 0.5, SE 1, upper bar 2.576, lower bar 0.45 (= 0.9 x 0.5),
+// so the lowest value drawn is 0.05. Row 3 (mean 0) is skipped with its
+// prediction.
+func TestComplexityPointsBars(t *testing.T) {
+	cd := &sweep.ComplexityData{Rows: []claims.SampleComplexityRow{
+		{N: 100, MeanSqDist: 1, MeanSqDistSE: 0.1, Predicted: 0.9},
+		{N: 1000, MeanSqDist: 0.5, MeanSqDistSE: 1},
+		{N: 4000, MeanSqDist: 0, MeanSqDistSE: 1, Predicted: 0.01},
+	}}
+	d, pred, lo, hi := complexityPoints(cd)
+	approx := cmpopts.EquateApprox(1e-12, 0) // a few roundings of the inputs
+	if diff := cmp.Diff(plotter.XYs{{X: 100, Y: 1}, {X: 1000, Y: 0.5}}, d.XYs, approx); diff != "" {
+		t.Errorf("points (-want +got):\n%s", diff)
+	}
+	wantErr := plotter.YErrors{{Low: c6Z * 0.1, High: c6Z * 0.1}, {Low: 0.45, High: c6Z}}
+	if diff := cmp.Diff(wantErr, d.YErrors, approx); diff != "" {
+		t.Errorf("bars (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(plotter.XYs{{X: 100, Y: 0.9}}, pred, approx); diff != "" {
+		t.Errorf("predictions (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([2]float64{0.05, 0.5 + c6Z}, [2]float64{lo, hi}, approx); diff != "" {
+		t.Errorf("range (-want +got):\n%s", diff)
+	}
+}
+
+// TestPowerLawFitThroughPoints: points on y = 3/x (slope -1) are their own
+// least-squares power law, so the drawn fit line runs from the first point
+// (10, 0.3) to the last (1000, 0.003); with slope 0 it is flat at the
+// geometric mean of the ordinates, (0.3 x 0.03 x 0.003)^(1/3) = 0.03.
+func TestPowerLawFitThroughPoints(t *testing.T) {
+	pts := plotter.XYs{{X: 10, Y: 0.3}, {X: 100, Y: 0.03}, {X: 1000, Y: 0.003}}
+	approx := cmpopts.EquateApprox(1e-12, 0) // logs and exps of exact inputs
+	if diff := cmp.Diff(plotter.XYs{pts[0], pts[2]}, powerLawFit(pts, -1), approx); diff != "" {
+		t.Errorf("fit of slope -1 (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(plotter.XYs{{X: 10, Y: 0.03}, {X: 1000, Y: 0.03}}, powerLawFit(pts, 0), approx); diff != "" {
+		t.Errorf("fit of slope 0 (-want +got):\n%s", diff)
 	}
 }
