@@ -74,6 +74,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.resume, "resume", "", "standard output of an earlier run: mutants listed there are not run again, their status is reused")
 	only := fs.String("only", "", "run just these mutants instead of a sample: comma-separated TYPE@file:line:col")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config{}, err // the usage is printed already
+		}
 		return config{}, flagError{err.Error()}
 	}
 	if fs.NArg() > 0 {
@@ -162,9 +165,10 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "mutsample:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // -h asked for the usage, which is not an error
 		}
+		fmt.Fprintln(stderr, "mutsample:", err)
 		return 2
 	}
 	if err := execute(c, stdout, stderr); err != nil {

@@ -34,6 +34,20 @@ func TestBadFlagsExitTwoNamingTheFlag(t *testing.T) {
 	}
 }
 
+// TestHelpExitsZero: -h prints the usage (naming every flag) and is not an
+// error: exit 0 and no "mutsample:" error line.
+func TestHelpExitsZero(t *testing.T) {
+	for _, arg := range []string{"-h", "-help"} {
+		var out, errb bytes.Buffer
+		if code := run([]string{arg}, &out, &errb); code != 0 {
+			t.Errorf("%s: exit %d, want 0 (stderr %q)", arg, code, errb.String())
+		}
+		if s := errb.String(); !strings.Contains(s, "-pkg") || !strings.Contains(s, "-only") || strings.Contains(s, "mutsample:") {
+			t.Errorf("%s: stderr %q, want the usage without an error line", arg, s)
+		}
+	}
+}
+
 func TestParseMutantSpec(t *testing.T) {
 	m, err := parseMutantSpec("CONDITIONALS_BOUNDARY@quant.go:49:8")
 	if err != nil {
