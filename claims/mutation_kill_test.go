@@ -413,3 +413,149 @@ func TestC5RiskDistortionUnits(t *testing.T) {
 		t.Fatal("no risk-distortion result")
 	}
 }
+
+// recordingClaim is fakeClaim that records, in order, every separation
+// it is checked at.
+type recordingClaim struct {
+	fakeClaim
+	seen *[]float64
+}
+
+func (c recordingClaim) Check(env Env, r Regime) []Result {
+	*c.seen = append(*c.seen, r.Separation)
+	return c.fakeClaim.Check(env, r)
+}
+
+// TestMeasureThresholdsRetryOrder: when the bisection's midpoint is
+// INCONCLUSIVE, the retries alternate just above and just below it, one
+// eighth of the bracket further out every two retries (above first), and
+// after thresholdRetries INCONCLUSIVE retries the slice is declared
+// inconclusive with the bracket unchanged. With the ends 1 and 16 the
+// first midpoint is 8.5 and the step 15/8, so the probes are 16, 1, 8.5,
+// 8.5 + 15/8, 8.5 - 15/8, 8.5 + 2 (15/8) (all dyadic, exact in floating
+// point). An INCONCLUSIVE band [6.5, 12.3) covers the midpoint and the
+// three retries, not the ends.
+func TestMeasureThresholdsRetryOrder(t *testing.T) {
+	if thresholdRetries != 3 {
+		t.Fatalf("the planted band covers 3 retries; thresholdRetries = %d", thresholdRetries)
+	}
+	slice := Regime{Name: "s", D: 2, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Variant: "distance", LambdaSigma2: 1}
+	var seen []float64
+	c := recordingClaim{fakeClaim{threshold: 5.3, fogLo: 6.5, fogHi: 12.3}, &seen}
+	th := MeasureThresholds(Env{}, c, []Regime{slice}, 1, nil)[0]
+	mid, step := (ThresholdSepMin+ThresholdSepMax)/2, (ThresholdSepMax-ThresholdSepMin)/8
+	want := []float64{ThresholdSepMax, ThresholdSepMin, mid, mid + step, mid - step, mid + 2*step}
+	if d := cmp.Diff(want, seen); d != "" {
+		t.Errorf("probed separations (-want +got):\n%s", d)
+	}
+	if th.Status != StatusInconclusive || th.Lo != ThresholdSepMin || th.Hi != ThresholdSepMax || !strings.Contains(th.Note, "bisection stopped") {
+		t.Errorf("got %+v, want INCONCLUSIVE with the bracket [1, 16] after the retries", th)
+	}
+}
+
+// TestC5ExcessErrors: the excess B(theta^) - B* shown by C5.excess-decays
+// is a difference of two certified estimates (the layer's
+// misclassification and the Bayes error, shown with their own errors by
+// C5.bayes-optimal at the same regime), so its error is the sum of
+// theirs: at least the larger one, at most their sum. The check's margin
+// is a difference of the two excesses, so its error (relative to B*) is
+// the sum of their errors divided by B*. tol: a few roundings of sums of
+// positive numbers.
+func TestC5ExcessErrors(t *testing.T) {
+	r := Regime{D: 3, Sigma: 1, Pi1: 0.3, Geometry: Orthogonal, Separation: 5, Variant: "distance", LambdaSigma2: 1, Seed: 1}
+	var misc, bayes, ex1, ex2 *Quantity
+	var margErr float64
+	for _, res := range (C5{}).Check(Env{Quick: true}, r) {
+		switch res.Check {
+		case C5BayesOptimal:
+			for i := range res.Values {
+				switch res.Values[i].Name {
+				case "misclassification":
+					misc = &res.Values[i]
+				case "bayes_error":
+					bayes = &res.Values[i]
+				}
+			}
+		case C5ExcessDecays:
+			for i := range res.Values {
+				switch res.Values[i].Name {
+				case "excess(Delta)":
+					ex1 = &res.Values[i]
+				case "excess(1.5 Delta)":
+					ex2 = &res.Values[i]
+				}
+			}
+			margErr = res.Err
+		}
+	}
+	if misc == nil || bayes == nil || ex1 == nil || ex2 == nil {
+		t.Fatalf("missing quantities: misclassification %v, Bayes %v, excesses %v %v", misc, bayes, ex1, ex2)
+	}
+	if !(misc.Err > 0 && bayes.Err > 0) {
+		t.Fatalf("want positive errors on both estimates, got %v and %v", misc.Err, bayes.Err)
+	}
+	const tol = 1e-14 // relative: a few roundings
+	if lo, hi := math.Max(misc.Err, bayes.Err), misc.Err+bayes.Err; !(ex1.Err >= lo*(1-tol) && ex1.Err <= hi*(1+tol)) {
+		t.Errorf("excess(Delta) error %.6g outside [%.6g, %.6g] (errors of its two terms %.3g, %.3g)", ex1.Err, lo, hi, misc.Err, bayes.Err)
+	}
+	if want := (ex1.Err + ex2.Err) / bayes.Value; !(math.Abs(margErr-want) <= tol*want) {
+		t.Errorf("margin's error %.17g, want the excesses' errors over B* %.17g", margErr, want)
+	}
+}
+
+// looseRiskModel wraps the reduction and declares a risk error of 0.5
+// (risk units) on top of the reduction's: a model whose risk is only
+// known roughly.
+type looseRiskModel struct{}
+
+func (looseRiskModel) Name() string { return "loose-risk" }
+func (looseRiskModel) Objective(mix theory.Mixture, l theory.Prototype) (theory.Objective, error) {
+	o, err := numerics.Reduced{}.Objective(mix, l)
+	return looseRiskObjective{o}, err
+}
+
+type looseRiskObjective struct{ theory.Objective }
+
+func (o looseRiskObjective) Eval(heads [][]float64) (theory.Eval, error) {
+	ev, err := o.Objective.Eval(heads)
+	ev.RiskErr += 0.5
+	return ev, err
+}
+
+// TestC0MonteCarloCarriesRiskError: C0.monte-carlo measures deviations
+// in Monte Carlo standard errors, so the model's declared risk error
+// enters its margin's error as that error over the risk's standard error
+// (docs/MODEL.md §9): the margin's error is at least the ratio of the two
+// quantities shown. A model declaring a risk error of 0.5 (about 20
+// standard errors of the 5000-token estimate on the reference regime,
+// above the Bonferroni quantile z* of about 5 that bounds the margin)
+// cannot have the comparison HOLD. tol: one rounding of the ratio.
+func TestC0MonteCarloCarriesRiskError(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	var found bool
+	for _, res := range (C0{}).Check(Env{Quick: true, Model: looseRiskModel{}}, r) {
+		if res.Check != "C0.monte-carlo" {
+			continue
+		}
+		found = true
+		if len(res.Values) < 2 {
+			t.Fatalf("want the risk and its Monte Carlo estimate, got %v (%s)", res.Values, res.Note)
+		}
+		risk, mc := res.Values[0], res.Values[1]
+		if !(mc.Err > 0 && risk.Err >= 0.5) {
+			t.Fatalf("risk error %v, Monte Carlo standard error %v", risk.Err, mc.Err)
+		}
+		if want := risk.Err / mc.Err; !(res.Err >= want*(1-1e-15)) {
+			t.Errorf("margin's error %.6g standard errors, below the risk's error %.6g over its standard error %.6g = %.6g", res.Err, risk.Err, mc.Err, want)
+		}
+		if zstar := res.Values[len(res.Values)-1]; zstar.Name != "z*" || risk.Err/mc.Err <= zstar.Value {
+			t.Fatalf("the planted error (%.3g standard errors) does not exceed z* (%v)", risk.Err/mc.Err, zstar)
+		}
+		if res.Verdict == Holds {
+			t.Errorf("HOLDS with a declared risk error of %.3g (%.3g standard errors): margin %.3g, error %.3g", risk.Err, risk.Err/mc.Err, res.Margin, res.Err)
+		}
+	}
+	if !found {
+		t.Fatal("no Monte Carlo result")
+	}
+}
