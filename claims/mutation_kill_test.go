@@ -559,3 +559,76 @@ func TestC0MonteCarloCarriesRiskError(t *testing.T) {
 		t.Fatal("no Monte Carlo result")
 	}
 }
+
+// TestC6FailAllowance: C6's ladder tolerates failed samples up to 5% of
+// all its samples (docs/MODEL.md §7.7), whatever their split between
+// replications and rungs: the allowance depends on the product only, is
+// 0 below 20 samples and grows by one every 20 samples.
+func TestC6FailAllowance(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		reps := rapid.IntRange(0, 400).Draw(t, "reps")
+		rungs := rapid.IntRange(0, 12).Draw(t, "rungs")
+		got := c6FailAllowance(reps, rungs)
+		if sw := c6FailAllowance(rungs, reps); got != sw {
+			t.Fatalf("allowance %d for %d reps on %d rungs, %d for %d on %d: want a function of the number of samples", got, reps, rungs, sw, rungs, reps)
+		}
+		n := reps * rungs
+		// the largest count k with 20 k <= n, from its definition
+		want := 0
+		for 20*(want+1) <= n {
+			want++
+		}
+		if got != want {
+			t.Fatalf("allowance %d for %d samples, want %d (5%%, rounded down)", got, n, want)
+		}
+	})
+}
+
+// TestSearchStartsTranslations: the minimizer search's two translated
+// starts move both heads by the same vector (a translation of the
+// centroids, so the two heads stay as far apart as the centroids), of
+// length c13StartShift sigma along the centroid axis, in opposite
+// directions for the two starts. tol: a few roundings of coordinates of
+// order the separation.
+func TestSearchStartsTranslations(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	mix, err := r.Mixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts, err := searchStarts(mix, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shift := map[string][]float64{}
+	for _, st := range starts {
+		if !strings.HasPrefix(st.name, "both heads translated") {
+			continue
+		}
+		d := theory.Clone(st.heads)
+		theory.AddScaled(d[0], -1, mix.Centroids[0])
+		theory.AddScaled(d[1], -1, mix.Centroids[1])
+		d0, d1 := d[0], d[1]
+		if theory.Dist(d0, d1) > 1e-12*r.Separation*r.Sigma {
+			t.Errorf("%s: heads moved by %v and %v, want one translation", st.name, d0, d1)
+		}
+		if n := theory.Norm(d0); math.Abs(n-c13StartShift*mix.Sigma) > 1e-12*r.Separation*r.Sigma {
+			t.Errorf("%s: moved by %.17g, want %.17g sigma", st.name, n, c13StartShift)
+		}
+		shift[st.name] = d0
+	}
+	plus, minus := shift["both heads translated along +u"], shift["both heads translated along -u"]
+	if plus == nil || minus == nil {
+		t.Fatalf("want the two translated starts, got %v", shift)
+	}
+	if theory.Norm(vecSum(plus, minus)) > 1e-12*r.Separation*r.Sigma {
+		t.Errorf("the two translations %v and %v are not opposite", plus, minus)
+	}
+}
+
+// vecSum returns a + b.
+func vecSum(a, b []float64) []float64 {
+	out := append([]float64(nil), a...)
+	theory.AddScaled(out, 1, b)
+	return out
+}
