@@ -632,3 +632,48 @@ func vecSum(a, b []float64) []float64 {
 	theory.AddScaled(out, 1, b)
 	return out
 }
+
+// TestC7RulePoints: C7's randomized rule puts enough points across the
+// steepest softmax transition layer (width about 1/(lambda sigma B)
+// along the head difference, B the largest head distance): the count is
+// a power-of-two multiple of the floor, at least 32 lambda sigma B unless
+// capped at 2^16, and the smallest such (docs/MODEL.md §4.3); hardmax,
+// with no layer, gets the floor whatever the heads. Heads up to 20 sigma
+// apart with lambda sigma^2 up to 40 need up to 2^15 points, so the
+// softmax draws exercise counts above the floor.
+func TestC7RulePoints(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		variant := rapid.SampledFrom([]theory.Variant{theory.Dot, theory.Distance, theory.Hardmax}).Draw(t, "variant")
+		sigma := rapid.Float64Range(0.5, 2).Draw(t, "sigma")
+		lambda := rapid.Float64Range(0, 40).Draw(t, "lambda sigma^2") / (sigma * sigma)
+		minPoints := rapid.SampledFrom([]int{512, 2048, 4096}).Draw(t, "floor")
+		k := rapid.IntRange(2, 5).Draw(t, "K")
+		heads := make([][]float64, k)
+		for h := range heads {
+			heads[h] = []float64{rapid.Float64Range(-5, 5).Draw(t, "x") * sigma, rapid.Float64Range(-5, 5).Draw(t, "y") * sigma}
+		}
+		got := c7RulePoints(theory.Prototype{Variant: variant, Lambda: lambda}, sigma, heads, minPoints)
+		if got < minPoints || got%minPoints != 0 || (got/minPoints)&(got/minPoints-1) != 0 {
+			t.Fatalf("%d points: want a power-of-two multiple of %d", got, minPoints)
+		}
+		if variant == theory.Hardmax {
+			if got != minPoints {
+				t.Fatalf("hardmax: %d points, want the floor %d", got, minPoints)
+			}
+			return
+		}
+		var b float64 // largest distance between two heads
+		for _, x := range heads {
+			for _, y := range heads {
+				b = math.Max(b, math.Hypot(x[0]-y[0], x[1]-y[1]))
+			}
+		}
+		need := 32 * lambda * sigma * b
+		if float64(got) < need && got < 1<<16 {
+			t.Fatalf("%d points for 32 lambda sigma B = %.6g, below it and below the cap", got, need)
+		}
+		if got > minPoints && float64(got/2) >= need {
+			t.Fatalf("%d points for 32 lambda sigma B = %.6g: half of it would do", got, need)
+		}
+	})
+}
