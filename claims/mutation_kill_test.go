@@ -677,3 +677,29 @@ func TestC7RulePoints(t *testing.T) {
 		}
 	})
 }
+
+// TestC3FailingNoteUndecided: a failing C3.converges note adds "also"
+// and the first undecided run only when some run was undecided; each
+// "; also " is followed by that run's description ("run <index>: ...").
+// On the first regime of TestC3DeadHead (a run ends on a plateau), the
+// failing note describes the plateau and never ends on a dangling
+// "also".
+func TestC3FailingNoteUndecided(t *testing.T) {
+	r := Regime{D: 3, Sigma: 1, Pi1: 0.538, Geometry: Orthogonal, Separation: 12,
+		Variant: "dot", LambdaSigma2: 9.01, Seed: 28}
+	res := byCheck(C3{}.Check(Env{Quick: true}, r))["C3.converges-"+numerics.SmallScale.String()]
+	if res.Verdict != Fails || !strings.Contains(res.Note, "plateau") {
+		t.Fatalf("want a failing run on a plateau, got %s (%s)", res.Verdict, res.Note)
+	}
+	for rest := res.Note; ; {
+		i := strings.Index(rest, "; also ")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len("; also "):]
+		if !strings.HasPrefix(rest, "run ") {
+			t.Errorf("\"also\" not followed by an undecided run: %q", res.Note)
+			break
+		}
+	}
+}
