@@ -703,3 +703,43 @@ func TestC3FailingNoteUndecided(t *testing.T) {
 		}
 	}
 }
+
+// TestC7DescentIsLloydForHardmax: for the hardmax layer C7's descent
+// step mu_h - g_h / (2 m_h), with m_h the head's cell mass, is Lloyd's
+// update (each head moves to the mean of its Voronoi cell, since the
+// gradient is -2 m_h (cell mean - mu_h); docs/MODEL.md §4.3). One step
+// from heads away from the centroids (head 1 moved 1 sigma toward head 2,
+// so the cell masses differ from the weights by order 10%) must land
+// where the deterministic population Lloyd iteration (planar rule, three
+// heads) does, within the step's own statistical error figure (an
+// interval at the rule's level; 3 times it, and 1e-9 sigma for the
+// planar rule's accuracy). A step scaled by the weights instead of the
+// masses misses by about 10% of a sigma-sized step.
+func TestC7DescentIsLloydForHardmax(t *testing.T) {
+	mix, err := theory.NewMixture([]float64{0.3, 0.3, 0.4},
+		[][]float64{{0, 0}, {3, 0}, {1.5, 2.6}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := newC7Evaluator(mix, theory.Prototype{Variant: theory.Hardmax}, c7Plant{}, true, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := theory.Clone(mix.Centroids)
+	start[0][0] += 1
+	ds, err := e.descend(start, 1)
+	if err != nil || ds.escaped || ds.iters != 1 {
+		t.Fatalf("descent: %v, escaped %v after %d steps", err, ds.escaped, ds.iters)
+	}
+	ref, err := numerics.LloydPopulation(mix, start, numerics.OptionsK{}, numerics.LloydOptions{MaxIter: 1})
+	if err != nil || ref.Certified == nil {
+		t.Fatalf("reference Lloyd step: %v (certified %v)", err, ref.Certified != nil)
+	}
+	tol := 3*ds.lastErr + 1e-9*mix.Sigma
+	for h := range start {
+		if d := theory.Dist(ds.heads[h], ref.Heads[h]); d > tol {
+			t.Errorf("head %d: descent at %v, Lloyd's update at %v (%.3g apart, tolerance %.3g)", h+1, ds.heads[h], ref.Heads[h], d, tol)
+		}
+	}
+	t.Logf("step %.3g sigma, error figure %.3g", ds.last, ds.lastErr)
+}
