@@ -402,7 +402,7 @@ func (c C6) Check(env Env, r Regime) []Result {
 	lad := c.ladder(st, r, plan)
 	// more than 5% of the samples without an empirical minimizer next to
 	// theta^ would bias the averages: no verdict then
-	if lad.fail > plan.reps*len(plan.ns)/20 {
+	if lad.fail > c6FailAllowance(plan.reps, len(plan.ns)) {
 		add(inconclusive(id, C6MEstimator, r, "%d samples failed: %s", lad.fail, lad.note), RoleClaim, KindStatistical)
 		return out
 	}
@@ -821,4 +821,12 @@ func SampleComplexity(env Env, r Regime, ns []int, reps int) ([]SampleComplexity
 		out[i].Baselines.LayerSeconds = secs
 	}
 	return out, nil
+}
+
+// c6FailAllowance is how many of C6's reps*rungs samples (reps samples at
+// each of the ladder's rungs) may end without an empirical minimizer next
+// to theta^ before the ladder gives no verdict: 5% of them, rounded down
+// (0 for fewer than 20 samples). reps and rungs are nonnegative.
+func c6FailAllowance(reps, rungs int) int {
+	return reps * rungs / 20
 }

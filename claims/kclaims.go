@@ -440,23 +440,33 @@ func (e *c7Evaluator) riskAt(heads [][]float64) (*numerics.RiskK, error) {
 
 // riskAtMin is riskAt with minPoints (a power of two) as the floor.
 func (e *c7Evaluator) riskAtMin(heads [][]float64, minPoints int) (*numerics.RiskK, error) {
+	o := e.opts
+	o.Points = c7RulePoints(e.layer, e.mix.Sigma, heads, minPoints)
+	return numerics.NewRiskK(e.evalMix, e.layer, o)
+}
+
+// c7RulePoints is the number of points per randomization of C7's rule at
+// heads (riskAt): the smallest power-of-two multiple of minPoints (a
+// power of two) that is at least 32 lambda sigma B, B the largest
+// distance between two heads (data units; sigma the noise scale), and
+// at most 2^16 (minPoints itself when that is larger); minPoints for
+// hardmax, which has no transition layer to resolve.
+func c7RulePoints(layer theory.Prototype, sigma float64, heads [][]float64, minPoints int) int {
 	need := float64(minPoints)
-	if e.layer.Variant != theory.Hardmax {
+	if layer.Variant != theory.Hardmax {
 		b := 0.0
 		for a := range heads {
 			for c := a + 1; c < len(heads); c++ {
 				b = math.Max(b, theory.Dist(heads[a], heads[c]))
 			}
 		}
-		need = math.Max(need, 32*e.layer.Lambda*e.mix.Sigma*b)
+		need = math.Max(need, 32*layer.Lambda*sigma*b)
 	}
 	p := minPoints
 	for float64(p) < need && p < 1<<16 {
 		p *= 2
 	}
-	o := e.opts
-	o.Points = p
-	return numerics.NewRiskK(e.evalMix, e.layer, o)
+	return p
 }
 
 // descend runs the preconditioned descent from start: mu_h <- mu_h -

@@ -413,3 +413,333 @@ func TestC5RiskDistortionUnits(t *testing.T) {
 		t.Fatal("no risk-distortion result")
 	}
 }
+
+// recordingClaim is fakeClaim that records, in order, every separation
+// it is checked at.
+type recordingClaim struct {
+	fakeClaim
+	seen *[]float64
+}
+
+func (c recordingClaim) Check(env Env, r Regime) []Result {
+	*c.seen = append(*c.seen, r.Separation)
+	return c.fakeClaim.Check(env, r)
+}
+
+// TestMeasureThresholdsRetryOrder: when the bisection's midpoint is
+// INCONCLUSIVE, the retries alternate just above and just below it, one
+// eighth of the bracket further out every two retries (above first), and
+// after thresholdRetries INCONCLUSIVE retries the slice is declared
+// inconclusive with the bracket unchanged. With the ends 1 and 16 the
+// first midpoint is 8.5 and the step 15/8, so the probes are 16, 1, 8.5,
+// 8.5 + 15/8, 8.5 - 15/8, 8.5 + 2 (15/8) (all dyadic, exact in floating
+// point). An INCONCLUSIVE band [6.5, 12.3) covers the midpoint and the
+// three retries, not the ends.
+func TestMeasureThresholdsRetryOrder(t *testing.T) {
+	if thresholdRetries != 3 {
+		t.Fatalf("the planted band covers 3 retries; thresholdRetries = %d", thresholdRetries)
+	}
+	slice := Regime{Name: "s", D: 2, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Variant: "distance", LambdaSigma2: 1}
+	var seen []float64
+	c := recordingClaim{fakeClaim{threshold: 5.3, fogLo: 6.5, fogHi: 12.3}, &seen}
+	th := MeasureThresholds(Env{}, c, []Regime{slice}, 1, nil)[0]
+	mid, step := (ThresholdSepMin+ThresholdSepMax)/2, (ThresholdSepMax-ThresholdSepMin)/8
+	want := []float64{ThresholdSepMax, ThresholdSepMin, mid, mid + step, mid - step, mid + 2*step}
+	if d := cmp.Diff(want, seen); d != "" {
+		t.Errorf("probed separations (-want +got):\n%s", d)
+	}
+	if th.Status != StatusInconclusive || th.Lo != ThresholdSepMin || th.Hi != ThresholdSepMax || !strings.Contains(th.Note, "bisection stopped") {
+		t.Errorf("got %+v, want INCONCLUSIVE with the bracket [1, 16] after the retries", th)
+	}
+}
+
+// TestC5ExcessErrors: the excess B(theta^) - B* shown by C5.excess-decays
+// is a difference of two certified estimates (the layer's
+// misclassification and the Bayes error, shown with their own errors by
+// C5.bayes-optimal at the same regime), so its error is the sum of
+// theirs: at least the larger one, at most their sum. The check's margin
+// is a difference of the two excesses, so its error (relative to B*) is
+// the sum of their errors divided by B*. tol: a few roundings of sums of
+// positive numbers.
+func TestC5ExcessErrors(t *testing.T) {
+	r := Regime{D: 3, Sigma: 1, Pi1: 0.3, Geometry: Orthogonal, Separation: 5, Variant: "distance", LambdaSigma2: 1, Seed: 1}
+	var misc, bayes, ex1, ex2 *Quantity
+	var margErr float64
+	for _, res := range (C5{}).Check(Env{Quick: true}, r) {
+		switch res.Check {
+		case C5BayesOptimal:
+			for i := range res.Values {
+				switch res.Values[i].Name {
+				case "misclassification":
+					misc = &res.Values[i]
+				case "bayes_error":
+					bayes = &res.Values[i]
+				}
+			}
+		case C5ExcessDecays:
+			for i := range res.Values {
+				switch res.Values[i].Name {
+				case "excess(Delta)":
+					ex1 = &res.Values[i]
+				case "excess(1.5 Delta)":
+					ex2 = &res.Values[i]
+				}
+			}
+			margErr = res.Err
+		}
+	}
+	if misc == nil || bayes == nil || ex1 == nil || ex2 == nil {
+		t.Fatalf("missing quantities: misclassification %v, Bayes %v, excesses %v %v", misc, bayes, ex1, ex2)
+	}
+	if !(misc.Err > 0 && bayes.Err > 0) {
+		t.Fatalf("want positive errors on both estimates, got %v and %v", misc.Err, bayes.Err)
+	}
+	const tol = 1e-14 // relative: a few roundings
+	if lo, hi := math.Max(misc.Err, bayes.Err), misc.Err+bayes.Err; !(ex1.Err >= lo*(1-tol) && ex1.Err <= hi*(1+tol)) {
+		t.Errorf("excess(Delta) error %.6g outside [%.6g, %.6g] (errors of its two terms %.3g, %.3g)", ex1.Err, lo, hi, misc.Err, bayes.Err)
+	}
+	if want := (ex1.Err + ex2.Err) / bayes.Value; !(math.Abs(margErr-want) <= tol*want) {
+		t.Errorf("margin's error %.17g, want the excesses' errors over B* %.17g", margErr, want)
+	}
+}
+
+// looseRiskModel wraps the reduction and declares a risk error of 0.5
+// (risk units) on top of the reduction's: a model whose risk is only
+// known roughly.
+type looseRiskModel struct{}
+
+func (looseRiskModel) Name() string { return "loose-risk" }
+func (looseRiskModel) Objective(mix theory.Mixture, l theory.Prototype) (theory.Objective, error) {
+	o, err := numerics.Reduced{}.Objective(mix, l)
+	return looseRiskObjective{o}, err
+}
+
+type looseRiskObjective struct{ theory.Objective }
+
+func (o looseRiskObjective) Eval(heads [][]float64) (theory.Eval, error) {
+	ev, err := o.Objective.Eval(heads)
+	ev.RiskErr += 0.5
+	return ev, err
+}
+
+// TestC0MonteCarloCarriesRiskError: C0.monte-carlo measures deviations
+// in Monte Carlo standard errors, so the model's declared risk error
+// enters its margin's error as that error over the risk's standard error
+// (docs/MODEL.md §9): the margin's error is at least the ratio of the two
+// quantities shown. A model declaring a risk error of 0.5 (about 20
+// standard errors of the 5000-token estimate on the reference regime,
+// above the Bonferroni quantile z* of about 5 that bounds the margin)
+// cannot have the comparison HOLD. tol: one rounding of the ratio.
+func TestC0MonteCarloCarriesRiskError(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	var found bool
+	for _, res := range (C0{}).Check(Env{Quick: true, Model: looseRiskModel{}}, r) {
+		if res.Check != "C0.monte-carlo" {
+			continue
+		}
+		found = true
+		if len(res.Values) < 2 {
+			t.Fatalf("want the risk and its Monte Carlo estimate, got %v (%s)", res.Values, res.Note)
+		}
+		risk, mc := res.Values[0], res.Values[1]
+		if !(mc.Err > 0 && risk.Err >= 0.5) {
+			t.Fatalf("risk error %v, Monte Carlo standard error %v", risk.Err, mc.Err)
+		}
+		if want := risk.Err / mc.Err; !(res.Err >= want*(1-1e-15)) {
+			t.Errorf("margin's error %.6g standard errors, below the risk's error %.6g over its standard error %.6g = %.6g", res.Err, risk.Err, mc.Err, want)
+		}
+		if zstar := res.Values[len(res.Values)-1]; zstar.Name != "z*" || risk.Err/mc.Err <= zstar.Value {
+			t.Fatalf("the planted error (%.3g standard errors) does not exceed z* (%v)", risk.Err/mc.Err, zstar)
+		}
+		if res.Verdict == Holds {
+			t.Errorf("HOLDS with a declared risk error of %.3g (%.3g standard errors): margin %.3g, error %.3g", risk.Err, risk.Err/mc.Err, res.Margin, res.Err)
+		}
+	}
+	if !found {
+		t.Fatal("no Monte Carlo result")
+	}
+}
+
+// TestC6FailAllowance: C6's ladder tolerates failed samples up to 5% of
+// all its samples (docs/MODEL.md §7.7), whatever their split between
+// replications and rungs: the allowance depends on the product only, is
+// 0 below 20 samples and grows by one every 20 samples.
+func TestC6FailAllowance(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		reps := rapid.IntRange(0, 400).Draw(t, "reps")
+		rungs := rapid.IntRange(0, 12).Draw(t, "rungs")
+		got := c6FailAllowance(reps, rungs)
+		if sw := c6FailAllowance(rungs, reps); got != sw {
+			t.Fatalf("allowance %d for %d reps on %d rungs, %d for %d on %d: want a function of the number of samples", got, reps, rungs, sw, rungs, reps)
+		}
+		n := reps * rungs
+		// the largest count k with 20 k <= n, from its definition
+		want := 0
+		for 20*(want+1) <= n {
+			want++
+		}
+		if got != want {
+			t.Fatalf("allowance %d for %d samples, want %d (5%%, rounded down)", got, n, want)
+		}
+	})
+}
+
+// TestSearchStartsTranslations: the minimizer search's two translated
+// starts move both heads by the same vector (a translation of the
+// centroids, so the two heads stay as far apart as the centroids), of
+// length c13StartShift sigma along the centroid axis, in opposite
+// directions for the two starts. tol: a few roundings of coordinates of
+// order the separation.
+func TestSearchStartsTranslations(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	mix, err := r.Mixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts, err := searchStarts(mix, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shift := map[string][]float64{}
+	for _, st := range starts {
+		if !strings.HasPrefix(st.name, "both heads translated") {
+			continue
+		}
+		d := theory.Clone(st.heads)
+		theory.AddScaled(d[0], -1, mix.Centroids[0])
+		theory.AddScaled(d[1], -1, mix.Centroids[1])
+		d0, d1 := d[0], d[1]
+		if theory.Dist(d0, d1) > 1e-12*r.Separation*r.Sigma {
+			t.Errorf("%s: heads moved by %v and %v, want one translation", st.name, d0, d1)
+		}
+		if n := theory.Norm(d0); math.Abs(n-c13StartShift*mix.Sigma) > 1e-12*r.Separation*r.Sigma {
+			t.Errorf("%s: moved by %.17g, want %.17g sigma", st.name, n, c13StartShift)
+		}
+		shift[st.name] = d0
+	}
+	plus, minus := shift["both heads translated along +u"], shift["both heads translated along -u"]
+	if plus == nil || minus == nil {
+		t.Fatalf("want the two translated starts, got %v", shift)
+	}
+	if theory.Norm(vecSum(plus, minus)) > 1e-12*r.Separation*r.Sigma {
+		t.Errorf("the two translations %v and %v are not opposite", plus, minus)
+	}
+}
+
+// vecSum returns a + b.
+func vecSum(a, b []float64) []float64 {
+	out := append([]float64(nil), a...)
+	theory.AddScaled(out, 1, b)
+	return out
+}
+
+// TestC7RulePoints: C7's randomized rule puts enough points across the
+// steepest softmax transition layer (width about 1/(lambda sigma B)
+// along the head difference, B the largest head distance): the count is
+// a power-of-two multiple of the floor, at least 32 lambda sigma B unless
+// capped at 2^16, and the smallest such (docs/MODEL.md §4.3); hardmax,
+// with no layer, gets the floor whatever the heads. Heads up to 20 sigma
+// apart with lambda sigma^2 up to 40 need up to 2^15 points, so the
+// softmax draws exercise counts above the floor.
+func TestC7RulePoints(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		variant := rapid.SampledFrom([]theory.Variant{theory.Dot, theory.Distance, theory.Hardmax}).Draw(t, "variant")
+		sigma := rapid.Float64Range(0.5, 2).Draw(t, "sigma")
+		lambda := rapid.Float64Range(0, 40).Draw(t, "lambda sigma^2") / (sigma * sigma)
+		minPoints := rapid.SampledFrom([]int{512, 2048, 4096}).Draw(t, "floor")
+		k := rapid.IntRange(2, 5).Draw(t, "K")
+		heads := make([][]float64, k)
+		for h := range heads {
+			heads[h] = []float64{rapid.Float64Range(-5, 5).Draw(t, "x") * sigma, rapid.Float64Range(-5, 5).Draw(t, "y") * sigma}
+		}
+		got := c7RulePoints(theory.Prototype{Variant: variant, Lambda: lambda}, sigma, heads, minPoints)
+		if got < minPoints || got%minPoints != 0 || (got/minPoints)&(got/minPoints-1) != 0 {
+			t.Fatalf("%d points: want a power-of-two multiple of %d", got, minPoints)
+		}
+		if variant == theory.Hardmax {
+			if got != minPoints {
+				t.Fatalf("hardmax: %d points, want the floor %d", got, minPoints)
+			}
+			return
+		}
+		var b float64 // largest distance between two heads
+		for _, x := range heads {
+			for _, y := range heads {
+				b = math.Max(b, math.Hypot(x[0]-y[0], x[1]-y[1]))
+			}
+		}
+		need := 32 * lambda * sigma * b
+		if float64(got) < need && got < 1<<16 {
+			t.Fatalf("%d points for 32 lambda sigma B = %.6g, below it and below the cap", got, need)
+		}
+		if got > minPoints && float64(got/2) >= need {
+			t.Fatalf("%d points for 32 lambda sigma B = %.6g: half of it would do", got, need)
+		}
+	})
+}
+
+// TestC3FailingNoteUndecided: a failing C3.converges note adds "also"
+// and the first undecided run only when some run was undecided; each
+// "; also " is followed by that run's description ("run <index>: ...").
+// On the first regime of TestC3DeadHead (a run ends on a plateau), the
+// failing note describes the plateau and never ends on a dangling
+// "also".
+func TestC3FailingNoteUndecided(t *testing.T) {
+	r := Regime{D: 3, Sigma: 1, Pi1: 0.538, Geometry: Orthogonal, Separation: 12,
+		Variant: "dot", LambdaSigma2: 9.01, Seed: 28}
+	res := byCheck(C3{}.Check(Env{Quick: true}, r))["C3.converges-"+numerics.SmallScale.String()]
+	if res.Verdict != Fails || !strings.Contains(res.Note, "plateau") {
+		t.Fatalf("want a failing run on a plateau, got %s (%s)", res.Verdict, res.Note)
+	}
+	for rest := res.Note; ; {
+		i := strings.Index(rest, "; also ")
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len("; also "):]
+		if !strings.HasPrefix(rest, "run ") {
+			t.Errorf("\"also\" not followed by an undecided run: %q", res.Note)
+			break
+		}
+	}
+}
+
+// TestC7DescentIsLloydForHardmax: for the hardmax layer C7's descent
+// step mu_h - g_h / (2 m_h), with m_h the head's cell mass, is Lloyd's
+// update (each head moves to the mean of its Voronoi cell, since the
+// gradient is -2 m_h (cell mean - mu_h); docs/MODEL.md §4.3). One step
+// from heads away from the centroids (head 1 moved 1 sigma toward head 2,
+// so the cell masses differ from the weights by order 10%) must land
+// where the deterministic population Lloyd iteration (planar rule, three
+// heads) does, within the step's own statistical error figure (an
+// interval at the rule's level; 3 times it, and 1e-9 sigma for the
+// planar rule's accuracy). A step scaled by the weights instead of the
+// masses misses by about 10% of a sigma-sized step.
+func TestC7DescentIsLloydForHardmax(t *testing.T) {
+	mix, err := theory.NewMixture([]float64{0.3, 0.3, 0.4},
+		[][]float64{{0, 0}, {3, 0}, {1.5, 2.6}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := newC7Evaluator(mix, theory.Prototype{Variant: theory.Hardmax}, c7Plant{}, true, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := theory.Clone(mix.Centroids)
+	start[0][0] += 1
+	ds, err := e.descend(start, 1)
+	if err != nil || ds.escaped || ds.iters != 1 {
+		t.Fatalf("descent: %v, escaped %v after %d steps", err, ds.escaped, ds.iters)
+	}
+	ref, err := numerics.LloydPopulation(mix, start, numerics.OptionsK{}, numerics.LloydOptions{MaxIter: 1})
+	if err != nil || ref.Certified == nil {
+		t.Fatalf("reference Lloyd step: %v (certified %v)", err, ref.Certified != nil)
+	}
+	tol := 3*ds.lastErr + 1e-9*mix.Sigma
+	for h := range start {
+		if d := theory.Dist(ds.heads[h], ref.Heads[h]); d > tol {
+			t.Errorf("head %d: descent at %v, Lloyd's update at %v (%.3g apart, tolerance %.3g)", h+1, ds.heads[h], ref.Heads[h], d, tol)
+		}
+	}
+	t.Logf("step %.3g sigma, error figure %.3g", ds.last, ds.lastErr)
+}
