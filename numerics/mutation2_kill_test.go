@@ -1,0 +1,114 @@
+package numerics
+
+// Tests written to kill mutants that survived the second sampled mutation
+// run (seed 2) and entries of the first run's "below the tests'
+// resolution" list (fixtures/equivalent_mutants.md). Each checks a
+// documented behaviour that the mutant breaks.
+
+import (
+	"math"
+	"slices"
+	"testing"
+)
+
+// TestIntegrateVecBisectsWorstComponent checks IntegrateVec's documented
+// strategy: it bisects the subinterval with the largest error in the
+// component furthest from its tolerance. Two components on [0, 1] with a
+// break at 1/2: component 0 has a square-root kink at 0.75 (in the right
+// half), whose error shrinks slowly under bisection and stays above the
+// tolerance for the whole run; component 1 is a narrow Gaussian peak at
+// 0.25 (in the left half), which one 21-point panel cannot resolve, so its
+// initial error is far larger relative to its tolerance. Under an interval
+// cap, the run must spend bisections on the peak: its error must fall by
+// orders of magnitude from the single-panel estimate. A rule that bisected
+// for the first failing component (component 0) would spend every
+// bisection on the kink and leave the peak's error where it started.
+func TestIntegrateVecBisectsWorstComponent(t *testing.T) {
+	f := func(z float64, out []float64) {
+		out[0] = math.Sqrt(math.Abs(z - 0.75))
+		u := (z - 0.25) / 0.004
+		out[1] = math.Exp(-u * u / 2)
+	}
+	breaks := []float64{0, 0.5, 1}
+	// Rel 1e-13: the kink cannot meet it within the cap of 16 intervals
+	// (its error shrinks by about 2^1.5 per bisection from about 1e-4).
+	tol := QuadTol{Rel: 1e-13}
+	start, err := IntegrateVec(f, 2, breaks, QuadTol{Rel: 1e-13, MaxIntervals: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tol.MaxIntervals = 16
+	res, err := IntegrateVec(f, 2, breaks, tol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Converged {
+		t.Fatalf("converged within 16 intervals; the kink was meant to keep component 0 failing: %+v", res)
+	}
+	// The planted ratios: the peak must start further from its tolerance
+	// than the kink, or the test would not distinguish the two rules.
+	r0 := start.Err[0] / (1e-13 * start.Abs[0])
+	r1 := start.Err[1] / (1e-13 * start.Abs[1])
+	if !(r1 > 10*r0) {
+		t.Fatalf("planted ratios: peak %g, kink %g; want the peak's far larger", r1, r0)
+	}
+	// The peak's true integral is 0.004 sqrt(2 pi) (its tails beyond
+	// [0, 0.5] are below e^-3900); the error must have fallen by a factor
+	// 1e3 at least, and the value must be that close too.
+	want := 0.004 * math.Sqrt(2*math.Pi)
+	if !(res.Err[1] < start.Err[1]/1e3) || math.Abs(res.Value[1]-want) > start.Err[1]/1e3 {
+		t.Errorf("peak: error %g (single panel %g), value %.15g, want %.15g: bisection did not go to the component furthest from its tolerance",
+			res.Err[1], start.Err[1], res.Value[1], want)
+	}
+}
+
+// TestPlanarOuterBreaksAtTies checks that the outer mesh of SoftmaxPlanar
+// has a breakpoint where two heads' scores a0[h] + n[h] . g tie on the g1
+// axis: the solution of a0[0] + n[0][0] g1 = a0[1] + n[1][0] g1, computed
+// here from the planted scores, not from the mesh's code. With n[h][1]
+// equal, the tie line is vertical and the pair's softmax switches there
+// for every g2, the kink the outer quadrature must see. A hint with the
+// wrong sign would put the graded mesh around the mirror point instead.
+// The three-head case also checks the triple point's first coordinate.
+func TestPlanarOuterBreaksAtTies(t *testing.T) {
+	cases := []struct {
+		name string
+		a0   []float64
+		n    [][2]float64
+		want []float64 // g1 values that must be breakpoints
+	}{
+		// 0.3 + 0.5 g1 = 0 - 0 g1 -> g1 = -0.6; the mirror 0.6 is not in
+		// the mutant's graded mesh around +0.6 at -0.6 (2 * 0.6 * 0.5 = 0.6
+		// is not one of the grading factors 1, 4, 16, 64).
+		{"pair", []float64{0.3, 0}, [][2]float64{{0.5, 0.2}, {0, 0.2}}, []float64{-0.6, -0.6 - 2, -0.6 + 2}},
+		// a second pair with a negative slope difference: 1 - 2 g1 = -1 + 0 g1 -> g1 = 1.
+		{"negative slope", []float64{1, -1}, [][2]float64{{-2, 0}, {0, 0}}, []float64{1, 0.5, 1.5}},
+		// Three heads tying at the planted point P = (0.7, 0.3): normals
+		// (1, 0), (-1, 1), (0, -1) and a0[h] = -n[h] . P. On the g1 axis
+		// the pairs tie at g1 = 0.7 + 0.3 dn1/dn0: 0.55, 1 and 0.1; the
+		// triple point's first coordinate is 0.7, which no pair's graded
+		// mesh contains.
+		{"triple", []float64{-0.7, 0.4, 0.3}, [][2]float64{{1, 0}, {-1, 1}, {0, -1}}, []float64{0.7, 0.55, 1, 0.1}},
+	}
+	for _, c := range cases {
+		got := planarOuterBreaks(c.a0, c.n)
+		if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Errorf("%s: mesh not sorted and duplicate-free: %v", c.name, got)
+		}
+		if got[0] != -planarCut || got[len(got)-1] != planarCut {
+			t.Errorf("%s: mesh %v does not span [-%v, %v]", c.name, got, planarCut, planarCut)
+		}
+		for _, w := range c.want {
+			found := false
+			for _, g := range got {
+				// A few ulps: the tie is computed by a division.
+				if math.Abs(g-w) <= 4e-16*math.Max(1, math.Abs(w)) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s: no breakpoint at the tie g1 = %v in %v", c.name, w, got)
+			}
+		}
+	}
+}
