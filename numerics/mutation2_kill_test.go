@@ -112,3 +112,32 @@ func TestPlanarOuterBreaksAtTies(t *testing.T) {
 		}
 	}
 }
+
+// TestDampedInverseBounded checks the properties that make the damped
+// Newton step of FindCritical (any index) safe near a singular Hessian,
+// for the regularized inverse of an eigenvalue l with damping m > 0:
+// the same sign as l, at most 1/(2m) in absolute value (the maximum of
+// |l|/(l^2 + m^2), at |l| = m, by AM-GM: l^2 + m^2 >= 2 |l| m), and close
+// to 1/l when |l| >> m (relative error m^2/l^2 at most). A regularizer
+// l/(l^2 - m^2) would change sign below m and blow up at |l| = m.
+func TestDampedInverseBounded(t *testing.T) {
+	for _, m := range []float64{1e-8, 1e-3, 1, 1e4} {
+		for _, r := range []float64{-1e6, -10, -2, -1, -0.5, -1e-3, 0, 1e-3, 0.5, 1, 1.5, 2, 10, 1e6} {
+			l := r * m
+			got := dampedInverse(l, m)
+			// 2 ulps: the one division and the sum of squares.
+			if math.Abs(got) > (1+4e-16)/(2*m) {
+				t.Errorf("m = %g, l = %g: |inverse| = %g above 1/(2m) = %g", m, l, math.Abs(got), 1/(2*m))
+			}
+			if l != 0 && math.Signbit(got) != math.Signbit(l) || l == 0 && got != 0 {
+				t.Errorf("m = %g, l = %g: inverse %g has the wrong sign", m, l, got)
+			}
+			if math.Abs(r) >= 10 {
+				// relative error m^2/(l^2+m^2) <= 1/r^2, plus rounding.
+				if rel := math.Abs(got*l - 1); rel > 1/(r*r)+1e-15 {
+					t.Errorf("m = %g, l = %g: inverse %g is %g relative from 1/l", m, l, got, rel)
+				}
+			}
+		}
+	}
+}
