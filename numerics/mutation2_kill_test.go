@@ -185,3 +185,39 @@ func TestIntegrateMomentsErrorCoversTrueError(t *testing.T) {
 		}
 	}
 }
+
+// TestStepTrimScalesAreLowerBounds checks stepTrimScales's contract: its
+// two values are at most the integrals, over the window |kappa (z - z0)|
+// <= 1, of phi(z) q (|beta| + a2 p) and of that times |z| (the rounding
+// magnitudes without their nonnegative |s z| term), p = sigmoid(kappa (z -
+// z0)) and q = p (1 - p), computed here by IntegrateVec from the
+// definitions. An overstated bound would let trimNegligible drop panels
+// worth more than its share of a moment's tolerance. The integrals are
+// computed to 1e-12 relative, far below the bounds' slack being tested
+// (a bound above the integral by any amount fails).
+func TestStepTrimScalesAreLowerBounds(t *testing.T) {
+	for _, kappa := range []float64{1, 1.5, 4, 100} {
+		for _, z0 := range []float64{-3, -0.5, 0, 0.2, 0.9, 2} {
+			for _, ba := range [][2]float64{{1, 0}, {0, 1}, {-2, 0.5}} {
+				beta, a2 := ba[0], ba[1]
+				lo, hi := z0-1/kappa, z0+1/kappa
+				breaks := []float64{lo, hi}
+				if lo < 0 && hi > 0 {
+					breaks = []float64{lo, 0, hi} // the kink of |z|
+				}
+				res, err := IntegrateVec(func(z float64, out []float64) {
+					p := 1 / (1 + math.Exp(-kappa*(z-z0)))
+					m := math.Exp(-z*z/2) / math.Sqrt(2*math.Pi) * p * (1 - p) * (math.Abs(beta) + a2*p)
+					out[0], out[1] = m, m*math.Abs(z)
+				}, 2, breaks, QuadTol{Rel: 1e-12})
+				if err != nil || !res.Converged {
+					t.Fatalf("kappa %g z0 %g: reference quadrature: %v %+v", kappa, z0, err, res)
+				}
+				lq, lqz := stepTrimScales(kappa, z0, beta, a2)
+				if !(lq > 0) || lq > res.Value[0] || lqz > res.Value[1] {
+					t.Errorf("kappa %g z0 %g beta %g a2 %g: bounds %g, %g; integrals %g, %g", kappa, z0, beta, a2, lq, lqz, res.Value[0], res.Value[1])
+				}
+			}
+		}
+	}
+}
