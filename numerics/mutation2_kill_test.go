@@ -9,6 +9,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"attnclust/theory"
 )
 
 // TestIntegrateVecBisectsWorstComponent checks IntegrateVec's documented
@@ -217,6 +219,32 @@ func TestStepTrimScalesAreLowerBounds(t *testing.T) {
 				if !(lq > 0) || lq > res.Value[0] || lqz > res.Value[1] {
 					t.Errorf("kappa %g z0 %g beta %g a2 %g: bounds %g, %g; integrals %g, %g", kappa, z0, beta, a2, lq, lqz, res.Value[0], res.Value[1])
 				}
+			}
+		}
+	}
+}
+
+// TestCentroidBasisRelativeTolerance checks CentroidBasis's documented
+// rule: components below 1e-12 times the largest centroid norm are
+// dropped, a relative rule, so the basis does not depend on the
+// centroids' scale. Two centroids in d = 3, (1, 0, 0) and (1, r, 0), span
+// one direction when r = 1e-14 (residual below the tolerance: one vector
+// plus the extension axis, 2 in all) and two when r = 1e-10 (kept: 3 in
+// all); the counts must hold at every scale s from 1e-8 to 1e8 (the
+// residual s r against the tolerance 1e-12 s, a factor 100 either way).
+func TestCentroidBasisRelativeTolerance(t *testing.T) {
+	for _, tc := range []struct {
+		r    float64
+		want int
+	}{{1e-14, 2}, {1e-10, 3}} {
+		for _, s := range []float64{1e-8, 1, 1e8} {
+			mix := theory.Mixture{
+				Weights:   []float64{0.5, 0.5},
+				Centroids: [][]float64{{s, 0, 0}, {s, s * tc.r, 0}},
+				Sigma:     1,
+			}
+			if got := len(CentroidBasis(mix)); got != tc.want {
+				t.Errorf("r = %g, scale %g: %d basis vectors, want %d", tc.r, s, got, tc.want)
 			}
 		}
 	}
