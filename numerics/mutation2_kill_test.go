@@ -249,3 +249,60 @@ func TestCentroidBasisRelativeTolerance(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxPlanarErrorsUseful checks that SoftmaxPlanar's error figures
+// stay in the range its documentation states (estimates 1e-12 to 1e-7
+// for two heads, lambda 0.1 to 1e3), with a factor 10 of margin: the
+// comparisons with a reference elsewhere accept any figure that covers the
+// difference, so an inflated figure (a tail bound multiplied instead of
+// divided, say) would pass them while making every verdict built on it
+// inconclusive. The setup is TestSoftmaxPlanarAgreesWithK2's.
+func TestSoftmaxPlanarErrorsUseful(t *testing.T) {
+	for _, v := range []theory.Variant{theory.Dot, theory.Distance} {
+		for _, lam := range []float64{1, 1000} {
+			mix, heads := kSetup(t, 2, 2, 4, 0.9, 3)
+			p, err := NewSoftmaxPlanar(mix, theory.Prototype{Variant: v, Lambda: lam}, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := p.Eval(heads)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !(got.RiskErr > 0 && got.RiskErr <= 1e-6 && got.GradErr > 0 && got.GradErr <= 1e-6) {
+				t.Errorf("%v lambda %g: risk error %g, gradient error %g; want both in (0, 1e-6]", v, lam, got.RiskErr, got.GradErr)
+			}
+		}
+	}
+}
+
+// TestRiskKLayerPoints checks EvalK.LayerPoints against its definition,
+// n / (lambda sigma B) with B the largest distance from a component's
+// reference head to another head: with two heads B is the distance
+// between them whichever head is the reference. sigma differs from 1
+// so that lambda sigma and lambda / sigma are told apart. 8 ulps: a
+// product of three factors, a norm and a division on each side.
+func TestRiskKLayerPoints(t *testing.T) {
+	for _, v := range []theory.Variant{theory.Dot, theory.Distance} {
+		for _, sigma := range []float64{0.25, 4} {
+			mix, heads := kSetup(t, 2, 2, 3, sigma, 5)
+			const lam, n = 3.0, 64
+			r, err := NewRiskK(mix, theory.Prototype{Variant: v, Lambda: lam}, OptionsK{Points: n, Randomizations: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := r.Eval(heads)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := 0.0
+			for i := range heads[0] {
+				b += (heads[1][i] - heads[0][i]) * (heads[1][i] - heads[0][i])
+			}
+			want := n / (lam * sigma * math.Sqrt(b))
+			if !relClose(ev.LayerPoints, want, 8*epsilon) {
+				t.Errorf("%v sigma %g: LayerPoints %.17g, want n/(lambda sigma B) = %.17g", v, sigma, ev.LayerPoints, want)
+			}
+		}
+	}
+}
