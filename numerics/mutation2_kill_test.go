@@ -194,9 +194,10 @@ func TestIntegrateMomentsErrorCoversTrueError(t *testing.T) {
 // magnitudes without their nonnegative |s z| term), p = sigmoid(kappa (z -
 // z0)) and q = p (1 - p), computed here by IntegrateVec from the
 // definitions. An overstated bound would let trimNegligible drop panels
-// worth more than its share of a moment's tolerance. The integrals are
-// computed to 1e-12 relative, far below the bounds' slack being tested
-// (a bound above the integral by any amount fails).
+// worth more than its share of a moment's tolerance; one far below its
+// derivation's losses (or zero) would stop the trimming it exists for.
+// The integrals are computed to 1e-12 relative, far below the slack on
+// either side.
 func TestStepTrimScalesAreLowerBounds(t *testing.T) {
 	for _, kappa := range []float64{1, 1.5, 4, 100} {
 		for _, z0 := range []float64{-3, -0.5, 0, 0.2, 0.9, 2} {
@@ -216,8 +217,23 @@ func TestStepTrimScalesAreLowerBounds(t *testing.T) {
 					t.Fatalf("kappa %g z0 %g: reference quadrature: %v %+v", kappa, z0, err, res)
 				}
 				lq, lqz := stepTrimScales(kappa, z0, beta, a2)
-				if !(lq > 0) || lq > res.Value[0] || lqz > res.Value[1] {
-					t.Errorf("kappa %g z0 %g beta %g a2 %g: bounds %g, %g; integrals %g, %g", kappa, z0, beta, a2, lq, lqz, res.Value[0], res.Value[1])
+				if lq > res.Value[0] || lqz > res.Value[1] {
+					t.Errorf("kappa %g z0 %g beta %g a2 %g: bounds %g, %g above the integrals %g, %g", kappa, z0, beta, a2, lq, lqz, res.Value[0], res.Value[1])
+				}
+				// Tightness, from the same derivation: on the window q <=
+				// 1/4, p <= 1 and phi(z) <= phi(max(0, |z0| - 1/kappa)), so
+				// the bound gives up at most the factors 0.196/0.25, 0.2689
+				// and phi(|z0| + 1/kappa)/phi(max(0, |z0| - 1/kappa)) >=
+				// exp(-2|z0|/kappa - 2/kappa^2) (and, for the |z| moment,
+				// (|z0| - 1/kappa)/(|z0| + 1/kappa) when |z0| > 1/kappa).
+				loss := 0.196 / 0.25 * 0.2689 * math.Exp(-2*math.Abs(z0)/kappa-2/(kappa*kappa))
+				if lq < loss*res.Value[0] {
+					t.Errorf("kappa %g z0 %g beta %g a2 %g: bound %g below %g times the integral %g", kappa, z0, beta, a2, lq, loss, res.Value[0])
+				}
+				if az := math.Abs(z0); az > 1/kappa {
+					if lz := loss * (az - 1/kappa) / (az + 1/kappa); lqz < lz*res.Value[1] {
+						t.Errorf("kappa %g z0 %g beta %g a2 %g: |z| bound %g below %g times the integral %g", kappa, z0, beta, a2, lqz, lz, res.Value[1])
+					}
 				}
 			}
 		}
