@@ -10,6 +10,8 @@ import (
 	"slices"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"attnclust/theory"
 )
 
@@ -320,5 +322,28 @@ func TestRiskKLayerPoints(t *testing.T) {
 				t.Errorf("%v sigma %g: LayerPoints %.17g, want n/(lambda sigma B) = %.17g", v, sigma, ev.LayerPoints, want)
 			}
 		}
+	}
+}
+
+// TestSandwichSampleFloor checks Sandwich's documented floor on the
+// sample size: 2 samples (the fewest with a standard error) are
+// accepted, 1 is refused.
+func TestSandwichSampleFloor(t *testing.T) {
+	mix, heads := kSetup(t, 2, 2, 2, 1, 7)
+	l := theory.Prototype{Variant: theory.Distance, Lambda: 1}
+	n := len(heads) * mix.Dim()
+	h := mat.NewSymDense(n, nil)
+	for i := range n {
+		h.SetSym(i, i, 1)
+	}
+	est, err := Sandwich(mix, l, heads, h, 2, 1)
+	if err != nil {
+		t.Fatalf("2 samples refused: %v", err)
+	}
+	if !(est.Value >= 0) || math.IsNaN(est.Err) || math.IsInf(est.Err, 0) {
+		t.Errorf("2 samples: estimate %+v, want a nonnegative value with a finite error", est)
+	}
+	if _, err := Sandwich(mix, l, heads, h, 1, 1); err == nil {
+		t.Error("1 sample accepted, want an error")
 	}
 }
