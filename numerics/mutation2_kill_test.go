@@ -347,3 +347,66 @@ func TestSandwichSampleFloor(t *testing.T) {
 		t.Error("1 sample accepted, want an error")
 	}
 }
+
+// TestRiskKIntervalQuantile checks the Student t quantile behind RiskK's
+// stated intervals against closed forms: with R randomizations the
+// interval is t_{R-1, (1+Level)/2} standard errors wide on each side,
+// and t with 1 degree of freedom is the Cauchy law (quantile tan(pi (p -
+// 1/2))), with 2 degrees (2p - 1) sqrt(2 / (4 p (1 - p))). 1e-9
+// relative: gonum inverts the incomplete beta function numerically.
+func TestRiskKIntervalQuantile(t *testing.T) {
+	mix, heads := kSetup(t, 2, 2, 2, 1, 9)
+	for _, tc := range []struct {
+		r     int
+		level float64
+	}{{2, 0.99}, {2, 0.9}, {3, 0.99}, {3, 0.95}} {
+		p := (1 + tc.level) / 2
+		want := math.Tan(math.Pi * (p - 0.5))
+		if tc.r == 3 {
+			want = (2*p - 1) * math.Sqrt(2/(4*p*(1-p)))
+		}
+		r, err := NewRiskK(mix, theory.Prototype{Variant: theory.Distance, Lambda: 1}, OptionsK{Points: 16, Randomizations: tc.r, Level: tc.level})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := r.Eval(heads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !relClose(ev.TQuantile, want, 1e-9) || !relClose(ev.Risk.HalfWidth, want*ev.Risk.SE, 1e-9) {
+			t.Errorf("R = %d, level %g: quantile %g, half-width %g for SE %g; want quantile %g", tc.r, tc.level, ev.TQuantile, ev.Risk.HalfWidth, ev.Risk.SE, want)
+		}
+	}
+}
+
+// countPanel counts the integrand evaluations of a funcPanel: one per
+// node of the 21-point rule per panel.
+type countPanel struct {
+	f     funcPanel
+	evals int
+}
+
+func (c *countPanel) panel(x, h float64, fv *panelVals) {
+	c.f.panel(x, h, fv)
+	c.evals += 1 + 2*nPairs
+}
+
+// TestIntegrateMomentsCountsEvaluations checks integrateMoments's
+// reported evaluation count against the evaluations actually made, on
+// an integrand that makes the bisection run (square-root endpoint
+// singularities and a kink).
+func TestIntegrateMomentsCountsEvaluations(t *testing.T) {
+	c := &countPanel{}
+	for i := range nVec {
+		c.f[i] = func(z float64) float64 { return 0 }
+	}
+	c.f[0] = func(z float64) float64 { return math.Sqrt(z) }
+	c.f[2] = func(z float64) float64 { return math.Abs(z - 0.3) }
+	_, _, converged, evals := integrateMoments(c, []float64{0, 0.5, 1}, nil, nil)
+	if !converged || c.evals <= 2*(1+2*nPairs) {
+		t.Fatalf("converged %v after %d evaluations: the planted integrand was meant to need bisections", converged, c.evals)
+	}
+	if evals != c.evals {
+		t.Errorf("reported %d evaluations, made %d", evals, c.evals)
+	}
+}
