@@ -410,3 +410,24 @@ func TestIntegrateMomentsCountsEvaluations(t *testing.T) {
 		t.Errorf("reported %d evaluations, made %d", evals, c.evals)
 	}
 }
+
+// TestPanelBoundMirrorSymmetric checks panelBound's documented form: the
+// bound of a panel depends on it only through the panel's distance to z =
+// 0 and its largest |z|, its distance to the step and its width. With the
+// step at z = 0 (o = dz = 0) a panel and its mirror image [-b, -a] have
+// the same four quantities, so their bounds must be equal (bit for bit:
+// the same arithmetic on the same numbers). A distance to the step taken
+// with the wrong sign on one side would break the symmetry.
+func TestPanelBoundMirrorSymmetric(t *testing.T) {
+	c := cparams{beta: 1.5, s: 0.7, a2: 2, pbar: 0.3}
+	for _, kappa := range []float64{1, 30} {
+		g := stepIntegrand{c: c, kappa: kappa, o: 0, ab: math.Abs(c.beta), pa2: c.pbar * c.a2}
+		for _, ab := range [][2]float64{{0.1, 0.4}, {1, 3}, {0, 2}} {
+			right := g.panelBound(ab[0], ab[1])
+			left := g.panelBound(-ab[1], -ab[0])
+			if right != left {
+				t.Errorf("kappa %g, panel [%g, %g]: bound %v, mirror image %v", kappa, ab[0], ab[1], right, left)
+			}
+		}
+	}
+}
