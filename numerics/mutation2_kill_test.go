@@ -431,3 +431,41 @@ func TestPanelBoundMirrorSymmetric(t *testing.T) {
 		}
 	}
 }
+
+// TestStepBreaksGradedAroundStep checks stepBreaks's documented initial
+// mesh on planted steps (o = 0, so z = v): breakpoints at dz +- k/kappa
+// for k = 2, 6, 14, 26 while k/kappa <= locReach (2), and none of that
+// grid beyond (the Gaussian grid takes over). With kappa = 10 every k
+// qualifies but k = 26 (26/10 = 2.6 > 2); with kappa = 2.5 only k = 2
+// (0.8; 6/2.5 = 2.4 > 2). The points checked absent are not on the
+// Gaussian grid (z = +-1, +-3, +-6).
+func TestStepBreaksGradedAroundStep(t *testing.T) {
+	for _, tc := range []struct {
+		kappa        float64
+		want, absent []float64 // step-grid points that must be there, and must not
+	}{
+		{10, []float64{-1.4, -0.6, -0.2, 0.2, 0.6, 1.4}, []float64{-2.6, 2.6}},
+		{2.5, []float64{-0.8, 0.8}, []float64{-2.4, 2.4}},
+	} {
+		got := stepBreaks(nil, tc.kappa, 0, 0, -8, 8)
+		has := func(x float64) bool {
+			for _, g := range got {
+				// k/kappa in floating point: a few ulps.
+				if math.Abs(g-x) <= 1e-15 {
+					return true
+				}
+			}
+			return false
+		}
+		for _, x := range tc.want {
+			if !has(x) {
+				t.Errorf("kappa %g: no breakpoint at %g in %v", tc.kappa, x, got)
+			}
+		}
+		for _, x := range tc.absent {
+			if has(x) {
+				t.Errorf("kappa %g: breakpoint at %g (beyond locReach) in %v", tc.kappa, x, got)
+			}
+		}
+	}
+}
