@@ -469,3 +469,58 @@ func TestStepBreaksGradedAroundStep(t *testing.T) {
 		}
 	}
 }
+
+// TestHalfPlaneBreaksAtIntersections checks halfPlaneBreaks on planted
+// bounding lines a1 g1 + a2 g2 = t: the g1 of each intersection, solved
+// here by hand, must be a breakpoint. g1 + g2 = 1 and g1 - g2 = 0.4 meet
+// at g1 = 0.7; 2 g1 + g2 = 2 and g1 + 3 g2 = -1 at g1 = 7/5 (g2 = -4/5).
+// Neither pair has a line parallel to the g2 axis, so only the
+// intersection puts the point there.
+func TestHalfPlaneBreaksAtIntersections(t *testing.T) {
+	for _, tc := range []struct {
+		hs   []halfPlane
+		want float64
+	}{
+		{[]halfPlane{{1, 1, 1}, {1, -1, 0.4}}, 0.7},
+		{[]halfPlane{{2, 1, 2}, {1, 3, -1}}, 1.4},
+	} {
+		got := halfPlaneBreaks(tc.hs, 12)
+		found := false
+		for _, g := range got {
+			// a division of exact small integers and tenths: a few ulps.
+			found = found || math.Abs(g-tc.want) <= 1e-15
+		}
+		if !found {
+			t.Errorf("lines %v: no breakpoint at g1 = %g in %v", tc.hs, tc.want, got)
+		}
+	}
+}
+
+// TestIntegrateMomentsRoundingAllowance checks the rounding allowance
+// integrateMoments adds to a converged result's error bounds: 8 eps per
+// unit of the integrated term size, component nMom to mQR, nMom+1 to
+// mQRZ and nMom+2 to mF. The planted moments are low-degree polynomials
+// (integrated exactly, with error estimates at the 50 eps floor of
+// their size, about 1e-14) and the magnitudes constants 1e6, 2e6 and
+// 4e6 on [0, 1], so each allowance (1.8e-9 to 7e-9) dominates its
+// bound and must be at least 8 eps times its own magnitude's integral.
+func TestIntegrateMomentsRoundingAllowance(t *testing.T) {
+	var f funcPanel
+	for i := range nMom {
+		f[i] = func(z float64) float64 { return 1 + z*z }
+	}
+	mags := [3]float64{1e6, 2e6, 4e6}
+	for j, m := range mags {
+		f[nMom+j] = func(float64) float64 { return m }
+	}
+	_, errs, converged, _ := integrateMoments(&f, []float64{0, 1}, nil, nil)
+	if !converged {
+		t.Fatal("did not converge")
+	}
+	for j, i := range []int{mQR, mQRZ, mF} {
+		// 1 - 1e-12: the integral of the constant is exact to rounding.
+		if want := 8 * epsilon * mags[j] * (1 - 1e-12); errs[i] < want {
+			t.Errorf("moment %d: error bound %g, below the rounding allowance %g of its magnitude", i, errs[i], want)
+		}
+	}
+}
