@@ -524,3 +524,25 @@ func TestIntegrateMomentsRoundingAllowance(t *testing.T) {
 		}
 	}
 }
+
+// TestPanelBoundDecaysAwayFromStep checks the decay that makes
+// trimNegligible useful: panelBound carries the logistic tail exp(-kappa
+// dist) and the Gaussian factor phi(zmin), so with the step at z = 0 and
+// kappa = 30, moving a panel of width 0.1 from [1, 1.1] outwards by d
+// multiplies its bound by at most exp(-30 d) phi(1 + d)/phi(1) times the
+// polynomial factor's growth ((1.1 + d)/1.1)^2 < 50 for d <= 8: the
+// bound must decrease with d.
+func TestPanelBoundDecaysAwayFromStep(t *testing.T) {
+	c := cparams{beta: 1.5, s: 0.7, a2: 2, pbar: 0.3}
+	g := stepIntegrand{c: c, kappa: 30, o: 0, ab: math.Abs(c.beta), pa2: c.pbar * c.a2}
+	prev := g.panelBound(1, 1.1)
+	for _, d := range []float64{0.5, 1, 2, 4, 8} {
+		bd := g.panelBound(1+d, 1.1+d)
+		for i := range nVec {
+			if !(bd[i] < prev[i]) {
+				t.Errorf("component %d: bound %g at [%g, %g] not below %g nearer the step", i, bd[i], 1+d, 1.1+d, prev[i])
+			}
+		}
+		prev = bd
+	}
+}
