@@ -546,3 +546,33 @@ func TestPanelBoundDecaysAwayFromStep(t *testing.T) {
 		prev = bd
 	}
 }
+
+// TestPanelBoundTightOnNarrowPanels checks that panelBound is an
+// honest-but-close bound where its derivation says it is: for the first
+// moment (phi(z) p(z), p = sigmoid(kappa z) below a step at z = 0) on a
+// panel of width w = 1e-3/kappa at |u| >= 10 from the step, the product of
+// the maxima (phi(zmin) exp(-kappa dist) w) exceeds the integral by at
+// most the factors exp(kappa w) ~ 1.001 (the tail's variation), 1 +
+// exp(-10) (p against exp(-|u|)) and phi's variation over the panel (at
+// most exp(w (|z| + w)), about 1.001 here): 1.01 covers them. The
+// integral is computed by IntegrateVec from the definition.
+func TestPanelBoundTightOnNarrowPanels(t *testing.T) {
+	c := cparams{beta: 1.5, s: 0.7, a2: 2, pbar: 0.3}
+	for _, kappa := range []float64{5, 40} {
+		g := stepIntegrand{c: c, kappa: kappa, o: 0, ab: math.Abs(c.beta), pa2: c.pbar * c.a2}
+		for _, u := range []float64{10, 20} {
+			b := -u / kappa
+			a := b - 1e-3/kappa
+			res, err := IntegrateVec(func(z float64, out []float64) {
+				out[0] = math.Exp(-z*z/2) / math.Sqrt(2*math.Pi) / (1 + math.Exp(-kappa*z))
+			}, 1, []float64{a, b}, QuadTol{Rel: 1e-12})
+			if err != nil || !res.Converged {
+				t.Fatalf("reference: %v %+v", err, res)
+			}
+			bd := g.panelBound(a, b)[mP]
+			if bd < res.Value[0] || bd > 1.01*res.Value[0] {
+				t.Errorf("kappa %g, panel [%g, %g]: bound %g, integral %g (ratio %g), want a ratio in [1, 1.01]", kappa, a, b, bd, res.Value[0], bd/res.Value[0])
+			}
+		}
+	}
+}
