@@ -576,3 +576,34 @@ func TestPanelBoundTightOnNarrowPanels(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxPlanarNoiseDominated checks SoftmaxPlanar where the noise
+// dominates the centroids (sigma = 3 and 5, centroids within 0.32 of the
+// origin, three heads in d = 3): the absolute tolerances, in units of s0
+// = 1 + |c|^2 + sigma^2, must keep the nested quadrature converging (a
+// pure relative tolerance fails on components that are differences of
+// larger terms, as the code's comment says), and the error figures must
+// stay in the documented range (1e-7, times 10).
+func TestSoftmaxPlanarNoiseDominated(t *testing.T) {
+	heads := [][]float64{{0.5, 0.1, 0}, {-0.4, 0, 0.2}, {0, -0.3, 0}}
+	for _, sigma := range []float64{3, 5} {
+		mix, err := theory.NewMixture([]float64{0.5, 0.5}, [][]float64{{0.3, 0, 0}, {-0.3, 0.1, 0}}, sigma)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []theory.Variant{theory.Dot, theory.Distance} {
+			p, err := NewSoftmaxPlanar(mix, theory.Prototype{Variant: v, Lambda: 1}, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := p.Eval(heads)
+			if err != nil {
+				t.Errorf("sigma %g %v: %v", sigma, v, err)
+				continue
+			}
+			if !(ev.RiskErr > 0 && ev.RiskErr <= 1e-6 && ev.GradErr > 0 && ev.GradErr <= 1e-6) {
+				t.Errorf("sigma %g %v: risk error %g, gradient error %g; want both in (0, 1e-6]", sigma, v, ev.RiskErr, ev.GradErr)
+			}
+		}
+	}
+}
