@@ -202,7 +202,7 @@ func FindCritical(obj theory.Objective, start [][]float64, opts CriticalOptions)
 		case opts.Target == TargetAny:
 			step := newtonStep(vals, vecs, g, func(l float64) float64 {
 				m := 1e-8 * math.Max(math.Abs(vals[0]), math.Abs(vals[len(vals)-1]))
-				return l / (l*l + m*m)
+				return dampedInverse(l, m)
 			})
 			next, nextEv, ok = lineSearch(obj, theta, k, d, step, opts.MaxStep, func(a float64, e theory.Eval) bool {
 				return vecNorm(flattenHeads(e.Grad)) <= (1-armijoC*a)*gn
@@ -301,3 +301,14 @@ func vecDot(a, b []float64) float64 { return theory.Inner(a, b) }
 
 // vecScale multiplies v by c in place.
 func vecScale(c float64, v []float64) { theory.Scale(c, v) }
+
+// dampedInverse returns l / (l^2 + m^2), the regularized inverse of an
+// eigenvalue l used by the damped Newton step to a critical point of any
+// index: for m > 0 it has the sign of l, is at most 1/(2m) in absolute
+// value (reached at |l| = m), and differs from 1/l by a relative
+// m^2 / (l^2 + m^2), so eigenvalues far above m are inverted almost
+// exactly while near-zero ones cannot blow the step up. m = 0 gives 1/l
+// (+-Inf at l = 0, which newtonStep drops).
+func dampedInverse(l, m float64) float64 {
+	return l / (l*l + m*m)
+}

@@ -213,37 +213,8 @@ func (p *SoftmaxPlanar) moments(red kReduced, label int) (val, errs []float64, e
 		}
 	}
 	const L = planarCut
-	graded := func(breaks []float64, at, width float64) []float64 {
-		for _, f := range []float64{0, 1, 4, 16, 64} {
-			for _, s := range []float64{-1, 1} {
-				if x := at + s*f*width; x > -L && x < L {
-					breaks = append(breaks, x)
-				}
-			}
-		}
-		return breaks
-	}
-	// Outer breakpoints.
-	outer := []float64{-L, 0, L}
-	for h := range H {
-		for j := h + 1; j < H; j++ {
-			d0 := a0[h] - a0[j]
-			dn := [2]float64{n[h][0] - n[j][0], n[h][1] - n[j][1]}
-			if dn[0] != 0 {
-				outer = graded(outer, -d0/dn[0], 1/math.Abs(dn[0]))
-			}
-			for l := j + 1; l < H; l++ {
-				e0 := a0[h] - a0[l]
-				en := [2]float64{n[h][0] - n[l][0], n[h][1] - n[l][1]}
-				if det := dn[0]*en[1] - dn[1]*en[0]; det != 0 {
-					g1 := (-d0*en[1] + e0*dn[1]) / det
-					outer = graded(outer, g1, 1/math.Max(math.Hypot(dn[0], dn[1]), math.Hypot(en[0], en[1])))
-				}
-			}
-		}
-	}
-	slices.Sort(outer)
-	outer = slices.Compact(outer)
+	graded := planarGraded
+	outer := planarOuterBreaks(a0, n)
 	// Tails outside the square: each integrand is at most
 	// (|c| + sigma |g| + B)^2 (1 + lambda B (|c| + sigma |g| + B)) in
 	// size, B the largest |b_h|; a generous polynomial weight times the
@@ -322,4 +293,52 @@ func (p *SoftmaxPlanar) moments(red kReduced, label int) (val, errs []float64, e
 		}
 	}
 	return val, errs, nil
+}
+
+// planarGraded appends to breaks a graded mesh around at: at itself and
+// at +- f width for f = 1, 4, 16, 64, keeping only points strictly inside
+// the square's side (-planarCut, planarCut). width is the length scale of
+// the feature at at (the inverse of the score difference's slope).
+func planarGraded(breaks []float64, at, width float64) []float64 {
+	const L = planarCut
+	for _, f := range []float64{0, 1, 4, 16, 64} {
+		for _, s := range []float64{-1, 1} {
+			if x := at + s*f*width; x > -L && x < L {
+				breaks = append(breaks, x)
+			}
+		}
+	}
+	return breaks
+}
+
+// planarOuterBreaks returns the sorted, duplicate-free breakpoints of
+// SoftmaxPlanar's outer integral (over the first reduced coordinate g1)
+// for head scores a0[h] + n[h] . g: -planarCut, 0 and planarCut, a
+// graded mesh around the g1 at which each pair of heads ties on the g1
+// axis (g2 = 0; where the tie line is vertical this is where the pair's
+// softmax switches for every g2), and one around the first coordinate of
+// each point where three heads tie. Pairs with no g1 dependence and
+// parallel tie lines add nothing.
+func planarOuterBreaks(a0 []float64, n [][2]float64) []float64 {
+	H := len(a0)
+	outer := []float64{-planarCut, 0, planarCut}
+	for h := range H {
+		for j := h + 1; j < H; j++ {
+			d0 := a0[h] - a0[j]
+			dn := [2]float64{n[h][0] - n[j][0], n[h][1] - n[j][1]}
+			if dn[0] != 0 {
+				outer = planarGraded(outer, -d0/dn[0], 1/math.Abs(dn[0]))
+			}
+			for l := j + 1; l < H; l++ {
+				e0 := a0[h] - a0[l]
+				en := [2]float64{n[h][0] - n[l][0], n[h][1] - n[l][1]}
+				if det := dn[0]*en[1] - dn[1]*en[0]; det != 0 {
+					g1 := (-d0*en[1] + e0*dn[1]) / det
+					outer = planarGraded(outer, g1, 1/math.Max(math.Hypot(dn[0], dn[1]), math.Hypot(en[0], en[1])))
+				}
+			}
+		}
+	}
+	slices.Sort(outer)
+	return slices.Compact(outer)
 }

@@ -217,9 +217,7 @@ func softMomentsWS(kappa, eta float64, c cparams, ws *momWork) logMoments {
 		tscale := scale
 		tscale[mQR], tscale[mQRZ] = 0, 0
 		if dz == 0 && lo <= -1/kappa && hi >= 1/kappa {
-			lq := 0.196 * (2 / kappa) * theory.NormalPDF(math.Abs(z0)+1/kappa) * (math.Abs(c.beta) + 0.2689*c.a2)
-			tscale[mQR] = lq
-			tscale[mQRZ] = lq * math.Max(0, math.Abs(z0)-1/kappa)
+			tscale[mQR], tscale[mQRZ] = stepTrimScales(kappa, z0, c.beta, c.a2)
 		}
 		var skipped [nMom]float64
 		breaks = ig.trimNegligible(breaks, &tscale, &skipped)
@@ -541,4 +539,17 @@ func stepBreaks(breaks []float64, kappa, o, dz, lo, hi float64) []float64 {
 		}
 	}
 	return breaks
+}
+
+// stepTrimScales returns lower bounds of the integrals of the rounding
+// magnitudes of mQR and mQRZ over the window |u| <= 1 around the
+// logistic step z0 (u = kappa (z - z0), kappa > 0, a2 >= 0): the
+// magnitudes are phi(z) q (|beta| + |s z| + a2 p) and that times |z|,
+// and on the window (width 2/kappa) q >= sigmoid(1) sigmoid(-1) > 0.196,
+// p >= sigmoid(-1) > 0.2689, phi(z) >= phi(|z0| + 1/kappa) and |z| >=
+// max(0, |z0| - 1/kappa). trimNegligible uses them as the moments'
+// tolerance scales.
+func stepTrimScales(kappa, z0, beta, a2 float64) (lq, lqz float64) {
+	lq = 0.196 * (2 / kappa) * theory.NormalPDF(math.Abs(z0)+1/kappa) * (math.Abs(beta) + 0.2689*a2)
+	return lq, lq * math.Max(0, math.Abs(z0)-1/kappa)
 }
