@@ -178,7 +178,7 @@ func TestPlanarBoundsCoverScaling(t *testing.T) {
 // over these 24 cases, the disagreements are at most 0.12 of the bounds
 // (risks and gradients); with d sigma^2 subtracted instead of added in
 // that allowance, 23 of the 24 risks exceed their bounds (by factors of
-// 8 to 4e2 where the bound stays positive; the others turn negative).
+// 6 to 4e6).
 func TestRiskBoundsCoverScaling(t *testing.T) {
 	const d = 10 // enough noise dimensions for d sigma^2 to dominate
 	worst := 0.0
