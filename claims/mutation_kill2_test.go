@@ -1,0 +1,211 @@
+package claims
+
+// Tests written to kill mutants that survived the second sampled mutation
+// run of claims (internal/mutsample, seed 2; fixtures/equivalent_mutants.md,
+// "claims, second sample"). Each checks a documented behaviour that the
+// mutant breaks.
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"attnclust/theory"
+)
+
+// TestReasonOfUnits: the default reason of a non-HOLDS row without a note
+// states the margin and its error, followed by the units in parentheses
+// when the result has units and by nothing otherwise.
+func TestReasonOfUnits(t *testing.T) {
+	tests := []struct {
+		name  string
+		res   Result
+		want  string
+		avoid string
+	}{
+		{"fails with units", Result{Verdict: Fails, Margin: -0.5, Err: 0.01, Units: "sigma"}, "margin -0.5 < -error 0.01 (sigma)", ""},
+		{"inconclusive with units", Result{Verdict: Inconclusive, Margin: 0.001, Err: 0.01, Units: "cosine"}, "margin 0.001 within error 0.01 (cosine)", ""},
+		{"fails without units", Result{Verdict: Fails, Margin: -0.5, Err: 0.01}, "margin -0.5 < -error 0.01", "("},
+		{"inconclusive without units", Result{Verdict: Inconclusive, Margin: 0.001, Err: 0.01}, "margin 0.001 within error 0.01", "("},
+	}
+	for _, tc := range tests {
+		got := reasonOf(tc.res)
+		if got != tc.want {
+			t.Errorf("%s: reason %q, want %q", tc.name, got, tc.want)
+		}
+		if tc.avoid != "" && strings.Contains(got, tc.avoid) {
+			t.Errorf("%s: reason %q contains %q", tc.name, got, tc.avoid)
+		}
+	}
+}
+
+// TestClosePairShrinksTowardMidpoint: the close-pair geometry is the
+// regular simplex with centroids 1 and 2 brought toward their midpoint, to
+// NormRatio times the simplex's distance. So NormRatio = 1 is the simplex
+// itself, and with NormRatio < 1 each of the two centroids moves toward
+// the other by (1 - NormRatio) half their distance (staying on its own
+// side of the midpoint), the midpoint and the other centroids fixed.
+func TestClosePairShrinksTowardMidpoint(t *testing.T) {
+	for _, K := range []int{3, 4, 5} {
+		simplex := Regime{K: K, D: K - 1, Sigma: 1.5, Pi1: 0.3, Geometry: Simplex, Separation: 6}
+		base := simplex.CentroidsK()
+		for _, ratio := range []float64{1, 0.5, 0.2} {
+			cp := simplex
+			cp.Geometry, cp.NormRatio = ClosePair, ratio
+			got := cp.CentroidsK()
+			mid := make([]float64, len(base[0]))
+			gotMid := make([]float64, len(base[0]))
+			for i := range mid {
+				mid[i] = (base[0][i] + base[1][i]) / 2
+				gotMid[i] = (got[0][i] + got[1][i]) / 2
+			}
+			// tolerance: a few roundings of coordinates of order
+			// Separation sigma = 9
+			const tol = 1e-12
+			gap := theory.Dist(base[0], base[1])
+			for k := range base {
+				want := 0.0
+				if k < 2 {
+					want = (1 - ratio) * gap / 2
+				}
+				if d := theory.Dist(got[k], base[k]); math.Abs(d-want) > tol {
+					t.Errorf("K = %d, ratio %g: centroid %d moved by %g, want %g (simplex %v, close pair %v)", K, ratio, k+1, d, want, base[k], got[k])
+				}
+			}
+			if d := theory.Dist(gotMid, mid); d > tol {
+				t.Errorf("K = %d, ratio %g: the pair's midpoint moved by %g", K, ratio, d)
+			}
+			if d := theory.Dist(got[0], got[1]); math.Abs(d-ratio*gap) > tol {
+				t.Errorf("K = %d, ratio %g: pair distance %g, want %g", K, ratio, d, ratio*gap)
+			}
+		}
+	}
+}
+
+// TestTrainingCurveRecordsEveryStep: a training curve records the start,
+// every `every`-th step and the end, and with every = 0 only the start
+// and the end.
+func TestTrainingCurveRecordsEveryStep(t *testing.T) {
+	for _, tc := range []struct {
+		steps, every int
+		want         []int
+	}{
+		{40, 10, []int{0, 10, 20, 30, 40}},
+		{25, 10, []int{0, 10, 20, 25}},
+		{30, 0, []int{0, 30}},
+	} {
+		curves, err := SampleTrainingCurves(Env{Quick: true}, c6Base, 500, tc.steps, tc.every, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range curves {
+			var got []int
+			for _, p := range c.Points {
+				got = append(got, p.Step)
+			}
+			if !slicesEqual(got, tc.want) {
+				t.Errorf("steps %d, every %d, %s: recorded steps %v, want %v", tc.steps, tc.every, c.Scheme, got, tc.want)
+			}
+		}
+	}
+}
+
+func slicesEqual(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestC7FigureGridMargin: the figure's grid covers the centroids with a
+// margin of 3 sigma on each side, in both coordinates, whatever sigma (a
+// regime with sigma = 2: the same layout in units of sigma, twice as
+// large).
+func TestC7FigureGridMargin(t *testing.T) {
+	r := C7FigureRegime()
+	r.Sigma = 2
+	fig, err := C7FigureData(Env{Quick: true}, r, 0, 11, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, axis := range [][]float64{fig.GridX, fig.GridY} {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, c := range fig.Centroids {
+			lo, hi = math.Min(lo, c[i]), math.Max(hi, c[i])
+		}
+		// tolerance: a few roundings of coordinates of order 20
+		const tol = 1e-12
+		if first, last := axis[0], axis[len(axis)-1]; math.Abs(lo-first-3*r.Sigma) > tol || math.Abs(last-hi-3*r.Sigma) > tol {
+			t.Errorf("axis %d spans [%g, %g], the centroids [%g, %g]: want a margin of 3 sigma = %g", i, first, last, lo, hi, 3*r.Sigma)
+		}
+	}
+}
+
+// TestKMeansMapRowConsistent: a row of the layer-versus-k-means map gives
+// the k-means error minus the layer's, and the two errors' excesses over
+// the Bayes error relative to it; so the gain is the Bayes error times
+// the difference of the relative excesses.
+func TestKMeansMapRowConsistent(t *testing.T) {
+	rows := KMeansMap(Env{}, []float64{1}, []float64{0.3}, []float64{4})
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3 (dot, distance, hardmax)", len(rows))
+	}
+	for _, row := range rows {
+		if row.Note != "" {
+			t.Errorf("%s: %s", row.Variant, row.Note)
+			continue
+		}
+		want := row.RelExcessKMeans - row.RelExcessLayer
+		// errors are probabilities (at most 1); the identity holds up to
+		// a few roundings of each
+		const tol = 1e-12
+		b := bayesTwoGaussians(row.Pi1, row.Separation)
+		if math.Abs(row.ErrorGain-b*want) > tol {
+			t.Errorf("%s: error gain %g, Bayes error %g times the relative excesses' difference %g = %g", row.Variant, row.ErrorGain, b, want, b*want)
+		}
+	}
+}
+
+// bayesTwoGaussians is the Bayes error of two isotropic Gaussians of
+// weights pi1 and 1 - pi1 whose centroids are Delta sigma apart: along
+// the centroids' line the rule switches at c = Delta/2 + ln(pi1/(1 -
+// pi1))/Delta, so B = pi1 Phi(-c) + (1 - pi1) Phi(c - Delta).
+func bayesTwoGaussians(pi1, delta float64) float64 {
+	phi := func(x float64) float64 { return math.Erfc(-x/math.Sqrt2) / 2 }
+	c := delta/2 + math.Log(pi1/(1-pi1))/delta
+	return pi1*phi(-c) + (1-pi1)*phi(c-delta)
+}
+
+// TestC0FiniteDifferenceErrorCovered: C0.gradient-fd compares the
+// gradient with a Richardson-extrapolated difference quotient; the error
+// it shows beside that quotient (the spread of the two quotients) is one
+// part of the margin's error, which adds the gradient's error bound: the
+// quantity's error never exceeds the result's.
+func TestC0FiniteDifferenceErrorCovered(t *testing.T) {
+	cat := loadCatalogT(t)
+	for _, name := range []string{"reference-distance", "reference-dot", "reference-hardmax"} {
+		r := cat[name]
+		found := false
+		for _, res := range (C0{}).Check(Env{Quick: true}, r) {
+			if !strings.HasSuffix(res.Check, ".gradient-fd") {
+				continue
+			}
+			found = true
+			if len(res.Values) == 0 {
+				t.Fatalf("%s: %s shows no quantity", name, res.Check)
+			}
+			q := res.Values[0]
+			if !(q.Err <= res.Err) {
+				t.Errorf("%s: the difference quotient %g shows an error %g above the margin's error %g", name, q.Value, q.Err, res.Err)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no gradient-fd result", name)
+		}
+	}
+}
