@@ -209,3 +209,75 @@ func TestC0FiniteDifferenceErrorCovered(t *testing.T) {
 		}
 	}
 }
+
+// TestC2WitnessCouplingUnits: C2.per-head-witness shows the coupling
+// gradient's norm in units of sigma with its error in the same units. The
+// setting is scale invariant (the same regime with sigma = 3 is the first
+// one magnified 3 times), so the coupling in units of sigma and its
+// relative error do not depend on sigma.
+func TestC2WitnessCouplingUnits(t *testing.T) {
+	const name = "coupling ||grad_h||/sigma at (mu^_h, mu^_k + v)"
+	get := func(sigma float64) Quantity {
+		r := c23Theory24("distance", 1)
+		r.Sigma = sigma
+		w := byCheck(C2{}.Check(Env{Quick: true}, r))["C2.per-head-witness"]
+		for _, q := range w.Values {
+			if q.Name == name {
+				return q
+			}
+		}
+		t.Fatalf("sigma = %g: no coupling quantity in %+v", sigma, w)
+		return Quantity{}
+	}
+	q1, q3 := get(1), get(3)
+	t.Logf("sigma 1: %g +- %.3g; sigma 3: %g +- %.3g", q1.Value, q1.Err, q3.Value, q3.Err)
+	// the value: scale invariance up to the numerics' accuracy (1e-9
+	// relative is far above the quadrature's 1e-12)
+	if math.Abs(q3.Value-q1.Value) > 1e-9*q1.Value {
+		t.Errorf("coupling %g at sigma 1, %g at sigma 3", q1.Value, q3.Value)
+	}
+	// the error bounds: computed separately at each scale, they agree to
+	// a factor of order 1 (their rounding parts follow the inputs'
+	// magnitudes); a bound in other units than the value would differ by
+	// sigma^2 = 9
+	if !(q1.Err > 0) || !(q3.Err > 0) || q3.Err > 3*q1.Err || q1.Err > 3*q3.Err {
+		t.Errorf("coupling error %.3g at sigma 1, %.3g at sigma 3 (units of sigma)", q1.Err, q3.Err)
+	}
+}
+
+// TestC6MEstimatorRawRatioErrors: C6.m-estimator shows n times the mean
+// squared distance, the prediction P = tr(H^-1 S H^-1) and their raw
+// ratio, each with its standard error; the raw ratio's standard error
+// combines the two relative errors in quadrature, so it lies between the
+// mean's contribution (its error over P) and the sum of both
+// contributions.
+func TestC6MEstimatorRawRatioErrors(t *testing.T) {
+	var res Result
+	for _, r := range (C6{}).Check(Env{Quick: true}, c6Base) {
+		if r.Check == C6MEstimator {
+			res = r
+		}
+	}
+	q := map[string]Quantity{}
+	for _, v := range res.Values {
+		q[v.Name] = v
+	}
+	mean, okM := q["n mean ||theta_n - theta^||^2 / sigma^2"]
+	pred, okP := q["tr(H^-1 S H^-1) / sigma^2"]
+	raw, okR := q["raw ratio"]
+	if !okM || !okP || !okR {
+		t.Fatalf("%s: quantities %+v (%s)", C6MEstimator, res.Values, res.Note)
+	}
+	t.Logf("n mean %g +- %.3g, P %g +- %.3g, raw ratio %g +- %.3g", mean.Value, mean.Err, pred.Value, pred.Err, raw.Value, raw.Err)
+	// relative rounding allowance on quantities computed in a few
+	// operations
+	const tol = 1e-12
+	if math.Abs(raw.Value-mean.Value/pred.Value) > tol*raw.Value {
+		t.Errorf("raw ratio %g, n mean over P %g", raw.Value, mean.Value/pred.Value)
+	}
+	lo := mean.Err / pred.Value
+	hi := lo + raw.Value*pred.Err/pred.Value
+	if !(mean.Err > 0) || raw.Err < lo*(1-tol) || raw.Err > hi*(1+tol) {
+		t.Errorf("raw ratio's error %.3g outside [%.3g, %.3g] (the mean's error %.3g over P %g, plus P's relative error %.3g)", raw.Err, lo, hi, mean.Err, pred.Value, pred.Err/pred.Value)
+	}
+}
