@@ -281,3 +281,76 @@ func TestC6MEstimatorRawRatioErrors(t *testing.T) {
 		t.Errorf("raw ratio's error %.3g outside [%.3g, %.3g] (the mean's error %.3g over P %g, plus P's relative error %.3g)", raw.Err, lo, hi, mean.Err, pred.Value, pred.Err/pred.Value)
 	}
 }
+
+// TestC1GradDecayAxialUnits: C1.grad-decay shows the gradient's outward
+// component along the centroid axis in units of sigma, with its error in
+// the same units. The setting is scale invariant (the same regime with
+// sigma = 3 is the first magnified 3 times), so each component and its
+// relative error do not depend on sigma.
+func TestC1GradDecayAxialUnits(t *testing.T) {
+	get := func(sigma float64) []Quantity {
+		r := loadCatalogT(t)["reference-distance"]
+		r.Sigma = sigma
+		var out []Quantity
+		for _, res := range (C1{}).Check(Env{Quick: true}, r) {
+			if res.Check != "C1.grad-decay" {
+				continue
+			}
+			for _, q := range res.Values {
+				if strings.HasPrefix(q.Name, "outward axial component") {
+					out = append(out, q)
+				}
+			}
+		}
+		if len(out) != 3 {
+			t.Fatalf("sigma = %g: %d axial components, want 3", sigma, len(out))
+		}
+		return out
+	}
+	q1, q3 := get(1), get(3)
+	for k := range q1 {
+		t.Logf("Delta + %d: %g +- %.3g (sigma 1), %g +- %.3g (sigma 3)", k, q1[k].Value, q1[k].Err, q3[k].Value, q3[k].Err)
+		// values: scale invariance up to the numerics' accuracy (1e-9
+		// of the value, far above the 1e-12 quadrature tolerance)
+		if math.Abs(q3[k].Value-q1[k].Value) > 1e-9*math.Abs(q1[k].Value) {
+			t.Errorf("Delta + %d: axial component %g at sigma 1, %g at sigma 3", k, q1[k].Value, q3[k].Value)
+		}
+		// error bounds, computed at each scale: equal to a factor of
+		// order 1; in other units than the value they would differ by
+		// sigma^2 = 9
+		if !(q1[k].Err > 0) || !(q3[k].Err > 0) || q3[k].Err > 3*q1[k].Err || q1[k].Err > 3*q3[k].Err {
+			t.Errorf("Delta + %d: axial error %.3g at sigma 1, %.3g at sigma 3 (units of sigma)", k, q1[k].Err, q3[k].Err)
+		}
+	}
+}
+
+// TestC0MonteCarloFamilyLevel: C0.monte-carlo compares the risk and each
+// of the 2 d gradient components with their Monte Carlo estimates, 1 + 2d
+// two-sided z-tests held together at family-wise level 1e-6 by
+// Bonferroni: the threshold z* it shows satisfies (1 + 2d) 2 Phi(-z*) =
+// 1e-6 (checked through the complementary error function, not the
+// bisection that computes z*).
+func TestC0MonteCarloFamilyLevel(t *testing.T) {
+	cat := loadCatalogT(t)
+	for _, name := range []string{"reference-distance", "high-dim-64"} {
+		r := cat[name]
+		zstar := math.NaN()
+		for _, res := range (C0{}).Check(Env{Quick: true}, r) {
+			if !strings.HasSuffix(res.Check, ".monte-carlo") {
+				continue
+			}
+			for _, q := range res.Values {
+				if q.Name == "z*" {
+					zstar = q.Value
+				}
+			}
+		}
+		tests := float64(1 + 2*r.D)
+		level := tests * math.Erfc(zstar/math.Sqrt2) // 2 Phi(-z*) = erfc(z*/sqrt2)
+		// the bisection's 4e-17 in z moves the level by a relative
+		// z* 4e-17 (about 2e-15); 1e-9 leaves room for erfc's rounding
+		if !(math.Abs(level-1e-6) <= 1e-9*1e-6) {
+			t.Errorf("%s (d = %d): z* = %g gives family-wise level %g over %g tests, want 1e-6", name, r.D, zstar, level, tests)
+		}
+	}
+}
