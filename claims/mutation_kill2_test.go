@@ -7,6 +7,7 @@ package claims
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -352,5 +353,44 @@ func TestC0MonteCarloFamilyLevel(t *testing.T) {
 		if !(math.Abs(level-1e-6) <= 1e-9*1e-6) {
 			t.Errorf("%s (d = %d): z* = %g gives family-wise level %g over %g tests, want 1e-6", name, r.D, zstar, level, tests)
 		}
+	}
+}
+
+// TestC8PerHeadNamesWorstPoint: C8.alignment-per-head reports the head
+// with the smallest cosine and a spec of the point where it occurs. A
+// planted gradient aligned with theta - theta^ on every head of every
+// point except head 3 of point 5 (of 6), where it points toward theta^
+// (cosine -1): the result must name head 3 and carry point 5's spec.
+func TestC8PerHeadNamesWorstPoint(t *testing.T) {
+	r := c7Fixed()[0] // three hardmax heads
+	run := c8FakeRun(t, r, 1e-6)
+	K := len(run.heads)
+	const badPoint, badHead = 4, 2 // zero-based
+	pts := c8BallPoints(run.mix, 0.5, c8UnitBalls(rand.New(rand.NewPCG(3, 4)), run.mix.Dim(), K, 6))
+	calls := 0
+	g := c8Grader{
+		eval: func(th [][]float64) ([][]float64, []float64, error) {
+			gr := make([][]float64, K)
+			for h := range K {
+				gr[h] = c2Sub(th[h], run.heads[h])
+				if calls == badPoint && h == badHead {
+					theory.Scale(-1, gr[h])
+				}
+			}
+			calls++
+			return gr, []float64{1e-3, 1e-3, 1e-3}, nil
+		},
+		widen: func(int) float64 { return 1 },
+	}
+	x := c8ByCheck(t, C8{}.joint(g, r, run, pts, nil))[C8AlignmentPerHead]
+	// cos = -1 up to rounding; its error is below 1e-2 here
+	if x.Verdict != Fails || !(x.Margin < -0.99) {
+		t.Errorf("per-head: %v margin %.3g err %.3g %s, want FAILS near -1", x.Verdict, x.Margin, x.Err, x.Note)
+	}
+	if len(x.Values) < 2 || x.Values[1].Name != "head" || x.Values[1].Value != badHead+1 {
+		t.Errorf("per-head: quantities %+v, want head %d second", x.Values, badHead+1)
+	}
+	if want := PrototypeSpec(run.mix, run.layer, pts[badPoint]); x.Spec != want {
+		t.Errorf("per-head: spec\n%s\nwant point %d's\n%s", x.Spec, badPoint+1, want)
 	}
 }
