@@ -394,3 +394,39 @@ func TestC8PerHeadNamesWorstPoint(t *testing.T) {
 		t.Errorf("per-head: spec\n%s\nwant point %d's\n%s", x.Spec, badPoint+1, want)
 	}
 }
+
+// TestC5MisclassificationErrorScaleInvariant: C5 shows the layer's
+// misclassification at theta^ with an error bound, mostly the rule's
+// sensitivity to theta^'s location error (docs/MODEL.md §8). The setting
+// is scale invariant (sigma = 3 magnifies the sigma = 1 regime), and so
+// are the misclassification and its bound, whose location error is
+// converted from units of sigma to absolute units before it moves the
+// rule: computed separately at each scale, the two bounds agree to a
+// factor of order 1.
+func TestC5MisclassificationErrorScaleInvariant(t *testing.T) {
+	get := func(sigma float64) Quantity {
+		r := loadCatalogT(t)["reference-distance"]
+		r.Sigma = sigma
+		for _, res := range (C5{}).Check(Env{Quick: true}, r) {
+			for _, q := range res.Values {
+				if q.Name == "misclassification" {
+					return q
+				}
+			}
+		}
+		t.Fatalf("sigma = %g: no misclassification shown", sigma)
+		return Quantity{}
+	}
+	q1, q3 := get(1), get(3)
+	t.Logf("misclassification %g +- %.3g (sigma 1), %g +- %.3g (sigma 3)", q1.Value, q1.Err, q3.Value, q3.Err)
+	// values: a closed form in Phi at scale-invariant arguments, to the
+	// minimizer's accuracy (1e-9 is far above it)
+	if math.Abs(q3.Value-q1.Value) > 1e-9*q1.Value {
+		t.Errorf("misclassification %g at sigma 1, %g at sigma 3", q1.Value, q3.Value)
+	}
+	// a location error in the wrong units would scale the bound's main
+	// term by sigma^2 = 9
+	if !(q1.Err > 0) || !(q3.Err > 0) || q3.Err > 3*q1.Err || q1.Err > 3*q3.Err {
+		t.Errorf("misclassification error %.3g at sigma 1, %.3g at sigma 3", q1.Err, q3.Err)
+	}
+}
