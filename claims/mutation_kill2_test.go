@@ -476,3 +476,36 @@ func TestKMisclassSensitivityCovers(t *testing.T) {
 		}
 	}
 }
+
+// TestC9UndecidedNoteScaleInvariant: a run of C9.converges that ran out
+// of steps short of a decision makes the check INCONCLUSIVE with a note
+// giving its last step and that step's error in units of sigma. The same
+// run magnified 3 times (sigma, heads, gradient and its error times 3,
+// the step size eta unchanged, distances in sigma units unchanged) must
+// give the same note.
+func TestC9UndecidedNoteScaleInvariant(t *testing.T) {
+	note := func(sigma float64) string {
+		r := Regime{K: 3, D: 2, Sigma: sigma, Pi1: 0.2, Geometry: Simplex, Separation: 6.5, Variant: "hardmax", Seed: 1}
+		mix, err := r.Mixture()
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := theory.Clone(mix.Centroids)
+		end[0][0] += 0.4 * sigma
+		run := c9Run{index: 2, end: end, steps: 300, fineSteps: 40,
+			grad: 0.3 * sigma, gradErr: 0.02 * sigma, eta: 0.5, dist: 0.4, err: 0.2}
+		a := kRun{mix: mix, heads: mix.Centroids}
+		x := (C9{}).verdict(a, r, c9CentroidScale, []c9Run{run})
+		if x.Verdict != Inconclusive {
+			t.Fatalf("sigma %g: %v, want INCONCLUSIVE (%s)", sigma, x.Verdict, x.Note)
+		}
+		return x.Note
+	}
+	n1, n3 := note(1), note(3)
+	if n1 != n3 {
+		t.Errorf("notes differ between sigma = 1 and 3:\n%s\n%s", n1, n3)
+	}
+	if !strings.Contains(n1, "step (0.15 sigma) above its error (0.01 sigma)") {
+		t.Errorf("note %q: want the step eta ||grad|| = 0.15 sigma and its error eta gradErr = 0.01 sigma", n1)
+	}
+}
