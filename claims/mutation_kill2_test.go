@@ -509,3 +509,30 @@ func TestC9UndecidedNoteScaleInvariant(t *testing.T) {
 		t.Errorf("note %q: want the step eta ||grad|| = 0.15 sigma and its error eta gradErr = 0.01 sigma", n1)
 	}
 }
+
+// TestC4LimitNormalizedError: C4.limit-improves shows Q_inf and Q_inf
+// over the input's d sigma^2; dividing by the exact constant d sigma^2
+// keeps the relative error, so the normalized quantity's error is Q_inf's
+// error over d sigma^2 (here d sigma^2 = 4, where a product instead of a
+// quotient is 16 times too large).
+func TestC4LimitNormalizedError(t *testing.T) {
+	r := Regime{D: 4, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Separation: 3, Variant: "dot", LambdaSigma2: 0.1, Seed: 1}
+	mix, err := r.Mixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := float64(r.D) * r.Sigma * r.Sigma
+	infQ := Quantity{Name: "Q_inf", Value: 3, Err: 0.012}
+	res := c4Limit(r, mix, 0.1, input, Quantity{Name: "d sigma^2", Value: input}, infQ)
+	for _, q := range res.Values {
+		if q.Name != "Q_inf/(d sigma^2)" {
+			continue
+		}
+		// both ratios are single divisions: a few ulps
+		if math.Abs(q.Value-0.75) > 1e-15 || math.Abs(q.Err/q.Value-infQ.Err/infQ.Value) > 1e-15 {
+			t.Errorf("Q_inf/(d sigma^2) = %g +- %g, want 0.75 with Q_inf's relative error %g", q.Value, q.Err, infQ.Err/infQ.Value)
+		}
+		return
+	}
+	t.Errorf("no normalized quantity in %+v", res.Values)
+}
