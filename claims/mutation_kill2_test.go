@@ -536,3 +536,74 @@ func TestC4LimitNormalizedError(t *testing.T) {
 	}
 	t.Errorf("no normalized quantity in %+v", res.Values)
 }
+
+// TestC2CurvatureWitnessFound: when theta^ is not a minimizer (the
+// planted sign flip of the gradient makes it a maximum), C2 looks for a
+// certified witness along the most negative curvature direction, halving
+// the step from half the room left in the admissible set while the step
+// stays well above theta^'s location error. Here the flipped gradient
+// points toward theta^ along that direction, so a witness with cosine
+// near -1 exists at the first steps and must be found.
+func TestC2CurvatureWitnessFound(t *testing.T) {
+	for _, v := range []string{"dot", "distance"} {
+		r := c23Theory24(v, 1)
+		env := Env{Model: c23NegGrad{}, Quick: true}
+		mix, _, obj, err := env.objective(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := c2FindAnchor(env, r, mix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(a.crit.MinEig+a.crit.EigErr < 0) {
+			t.Fatalf("%s: the planted theta^ has a certified nonnegative curvature (%g +- %g)", v, a.crit.MinEig, a.crit.EigErr)
+		}
+		th, al, note, err := c2CurvatureWitness(obj, mix, a, C2Radius*r.Delta())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// -0.9: cosine -1 up to the step's O(e) terms and the error figure
+		if th == nil || !(al.cos < -al.err) || !(al.cos < -0.9) {
+			t.Errorf("%s: no certified witness (cosine %.3g +- %.2g): %s", v, al.cos, al.err, note)
+		}
+	}
+}
+
+// TestC1DecayErrorsScaleInvariant: C1's decay checks compare theta^'s
+// distance to the centroids (units of sigma, with its location error in
+// the same units) on a regime and on a regime further up the separation
+// ladder, where theta^ is continued from the first. The setting is scale
+// invariant: at sigma = 3 each distance and each error is the one at
+// sigma = 1 (errors computed separately at each scale agree to a factor
+// of order 1; in other units they would differ by sigma^2 = 9).
+func TestC1DecayErrorsScaleInvariant(t *testing.T) {
+	get := func(sigma float64) map[string][]Quantity {
+		r := loadCatalogT(t)["reference-distance"]
+		r.Sigma = sigma
+		out := map[string][]Quantity{}
+		for _, res := range (C1{}).Check(Env{Quick: true}, r) {
+			if strings.Contains(res.Check, "decay") && len(res.Values) == 2 && res.Values[0].Name == "distance/sigma" {
+				out[res.Check] = res.Values
+			}
+		}
+		return out
+	}
+	q1, q3 := get(1), get(3)
+	if len(q1) == 0 || len(q1) != len(q3) {
+		t.Fatalf("decay checks: %d at sigma 1, %d at sigma 3", len(q1), len(q3))
+	}
+	for check, v1 := range q1 {
+		v3 := q3[check]
+		for i := range v1 {
+			t.Logf("%s %s: %g +- %.3g (sigma 1), %g +- %.3g (sigma 3)", check, v1[i].Name, v1[i].Value, v1[i].Err, v3[i].Value, v3[i].Err)
+			// distances: to the minimizer's accuracy (1e-9 is far above it)
+			if math.Abs(v3[i].Value-v1[i].Value) > 1e-9*math.Abs(v1[i].Value) {
+				t.Errorf("%s %s: %g at sigma 1, %g at sigma 3", check, v1[i].Name, v1[i].Value, v3[i].Value)
+			}
+			if !(v1[i].Err > 0) || !(v3[i].Err > 0) || v3[i].Err > 3*v1[i].Err || v1[i].Err > 3*v3[i].Err {
+				t.Errorf("%s %s: error %.3g at sigma 1, %.3g at sigma 3", check, v1[i].Name, v1[i].Err, v3[i].Err)
+			}
+		}
+	}
+}
