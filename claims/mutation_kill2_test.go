@@ -607,3 +607,42 @@ func TestC1DecayErrorsScaleInvariant(t *testing.T) {
 		}
 	}
 }
+
+// TestC10PolishLocationCovers: C10's polish refines heads by C7's
+// preconditioned descent (for hardmax, Lloyd's update) on a finer rule
+// and returns C7's location estimate: twice the next step's size (with
+// its statistical error) plus the last step. From heads 0.3 sigma off the
+// minimizer of three well-separated hardmax components, that estimate
+// must cover the distance to the fixed point of the population Lloyd map,
+// computed on the deterministic planar rule to 1e-12 (an independent
+// reference); the last step, the largest term after two steps of a
+// contracting map, must be in it.
+func TestC10PolishLocationCovers(t *testing.T) {
+	r := c7Fixed()[0] // three hardmax heads in the plane
+	mix, err := r.Mixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer := theory.Prototype{Variant: theory.Hardmax}
+	ref, err := numerics.LloydPopulation(mix, mix.Centroids, numerics.OptionsK{}, numerics.LloydOptions{})
+	if err != nil || ref.Certified == nil || !ref.Converged {
+		t.Fatalf("reference Lloyd fixed point: %v (certified %v, converged %v)", err, ref.Certified != nil, ref.Converged)
+	}
+	start := theory.Clone(ref.Heads)
+	start[0][0] += 0.3 * r.Sigma
+	start[1][1] -= 0.2 * r.Sigma
+	start[2][0] -= 0.1 * r.Sigma
+	heads, loc, err := c10Polish(mix, layer, start, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := 0.0
+	for h := range heads {
+		d += math.Pow(theory.Dist(heads[h], ref.Heads[h]), 2)
+	}
+	d = math.Sqrt(d)
+	t.Logf("polished %.3g sigma from the fixed point, location estimate %.3g sigma", d/r.Sigma, loc/r.Sigma)
+	if !(loc >= d) {
+		t.Errorf("location estimate %.3g below the distance %.3g to the fixed point", loc, d)
+	}
+}
