@@ -646,3 +646,40 @@ func TestC10PolishLocationCovers(t *testing.T) {
 		t.Errorf("location estimate %.3g below the distance %.3g to the fixed point", loc, d)
 	}
 }
+
+// TestC4SufficientConditions: S1 to S3 hold when lambda sigma^2, both
+// components' bias terms and both misassignment terms are under their
+// thresholds; each condition failing on either component makes them fail,
+// and the answer does not depend on which component is called 1.
+func TestC4SufficientConditions(t *testing.T) {
+	ok := c4Shape{a: c4SufLamS2 / 2, bias: [2]float64{c4SufBias / 2, c4SufBias / 3}, mis: [2]float64{c4SufMis / 2, c4SufMis / 3}}
+	swap := func(s c4Shape) c4Shape {
+		s.bias[0], s.bias[1] = s.bias[1], s.bias[0]
+		s.mis[0], s.mis[1] = s.mis[1], s.mis[0]
+		return s
+	}
+	tests := []struct {
+		name string
+		edit func(*c4Shape)
+		want bool
+	}{
+		{"all under their thresholds", func(*c4Shape) {}, true},
+		{"S1 fails", func(s *c4Shape) { s.a = 2 * c4SufLamS2 }, false},
+		{"S2 fails on component 1", func(s *c4Shape) { s.bias[0] = 2 * c4SufBias }, false},
+		{"S2 fails on component 2", func(s *c4Shape) { s.bias[1] = 2 * c4SufBias }, false},
+		{"S3 fails on component 1", func(s *c4Shape) { s.mis[0] = 2 * c4SufMis }, false},
+		{"S3 fails on component 2", func(s *c4Shape) { s.mis[1] = 2 * c4SufMis }, false},
+		{"S3 at its strict threshold", func(s *c4Shape) { s.mis[1] = c4SufMis }, false},
+		{"NaN", func(s *c4Shape) { s.mis[1] = math.NaN() }, false},
+	}
+	for _, tc := range tests {
+		s := ok
+		tc.edit(&s)
+		if got := s.sufficient(); got != tc.want {
+			t.Errorf("%s: sufficient = %v, want %v", tc.name, got, tc.want)
+		}
+		if got := swap(s).sufficient(); got != tc.want {
+			t.Errorf("%s, components swapped: sufficient = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
