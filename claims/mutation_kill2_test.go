@@ -683,3 +683,66 @@ func TestC4SufficientConditions(t *testing.T) {
 		}
 	}
 }
+
+// quadObjective is the quadratic risk sum_i lam_i (x_i - x*_i)^2 / 2 over
+// the stacked coordinates of two heads in the plane, exact up to
+// rounding: a planted objective whose Newton step from any point is
+// exactly H^-1 grad.
+type quadObjective struct {
+	lam  [4]float64
+	xmin [4]float64
+}
+
+func (quadObjective) Dim() int   { return 2 }
+func (quadObjective) Heads() int { return 2 }
+func (q quadObjective) Eval(heads [][]float64) (theory.Eval, error) {
+	ev := theory.Eval{Grad: [][]float64{make([]float64, 2), make([]float64, 2)}}
+	for i := range 4 {
+		d := heads[i/2][i%2] - q.xmin[i]
+		ev.Risk += q.lam[i] * d * d / 2
+		ev.Grad[i/2][i%2] = q.lam[i] * d
+	}
+	// rounding of a few operations on terms of order 10
+	ev.RiskErr, ev.GradErr = 1e-14, 1e-14
+	return ev, nil
+}
+
+// TestC3PolishBasinCoversNewton: C3 polishes each flow end by Newton and
+// calls the run undecided when the polish moved farther than
+// c3PolishSlack (||grad|| + its error) / (min |eig| - its error) plus the
+// polished point's location error: to first order Newton moves
+// ||H^-1 grad|| <= ||grad|| / min |eig|. On a planted quadratic (curvatures
+// 1 to 10) the gradient flow ends with its gradient along the direction
+// of smallest curvature, where Newton's step is exactly ||grad|| / min
+// |eig|: the bound must accept it (a bound 16 times smaller rejects it).
+func TestC3PolishBasinCoversNewton(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	mix, err := r.Mixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := quadObjective{lam: [4]float64{1, 10, 4, 7}}
+	for i := range 4 {
+		q.xmin[i] = mix.Centroids[i/2][i%2] + 0.1*float64(i+1)
+	}
+	start := [][]float64{{mix.Centroids[0][0] + 2, mix.Centroids[0][1] - 1}, {mix.Centroids[1][0] - 1.5, mix.Centroids[1][1] + 2.5}}
+	run := c3Flow(q, mix, start, nil)
+	t.Logf("flow end gradient %.3g sigma, polish moved %.3g sigma, loc %.3g", run.endGrad, run.move, run.loc)
+	if run.inconclusive != "" {
+		t.Fatalf("run undecided: %s", run.inconclusive)
+	}
+	d := 0.0
+	for i := range 4 {
+		d += math.Pow(run.polished[i/2][i%2]-q.xmin[i], 2)
+	}
+	// Newton on a quadratic lands on its minimizer up to rounding
+	if math.Sqrt(d) > 1e-9 {
+		t.Errorf("polished point %.3g from the quadratic's minimizer", math.Sqrt(d))
+	}
+	// the test is meaningful only if the polish moved by about the
+	// first-order bound's size: more than a quarter of ||grad|| / min
+	// |eig| (here min |eig| = 1 and sigma = 1)
+	if !(run.move > run.endGrad/4) {
+		t.Errorf("polish moved %.3g, under a quarter of ||grad|| / min|eig| = %.3g: the flow did not end along the slow direction", run.move, run.endGrad)
+	}
+}
