@@ -746,3 +746,54 @@ func TestC3PolishBasinCoversNewton(t *testing.T) {
 		t.Errorf("polish moved %.3g, under a quarter of ||grad|| / min|eig| = %.3g: the flow did not end along the slow direction", run.move, run.endGrad)
 	}
 }
+
+// satObjective is a planted risk whose gradient saturates: per stacked
+// coordinate, f(d) = (s^2/lam) log cosh(lam d / s) with d the offset from
+// xmin, so f'(d) = s tanh(lam d / s) and f”(0) = lam. Far from xmin
+// (|d| >> s/lam) the gradient is about s whatever the distance.
+type satObjective struct {
+	s, lam float64
+	xmin   [4]float64
+}
+
+func (satObjective) Dim() int   { return 2 }
+func (satObjective) Heads() int { return 2 }
+func (q satObjective) Eval(heads [][]float64) (theory.Eval, error) {
+	ev := theory.Eval{Grad: [][]float64{make([]float64, 2), make([]float64, 2)}}
+	for i := range 4 {
+		d := heads[i/2][i%2] - q.xmin[i]
+		u := math.Abs(q.lam * d / q.s)
+		// log cosh u = u + log1p(exp(-2u)) - log 2, stable for large u
+		ev.Risk += q.s * q.s / q.lam * (u + math.Log1p(math.Exp(-2*u)) - math.Ln2)
+		ev.Grad[i/2][i%2] = q.s * math.Tanh(q.lam*d/q.s)
+	}
+	// rounding of a few operations on terms of order s^2/lam = 1e-8
+	// (risk) and s = 1e-7 (gradient)
+	ev.RiskErr, ev.GradErr = 1e-22, 1e-21
+	return ev, nil
+}
+
+// TestC3PolishOutsideBasinUndecided: a flow that stops where the gradient
+// is below its tolerance (1e-6 sigma) but far from any critical point (a
+// planted risk whose gradient saturates at 1e-7 per coordinate, its only
+// critical point 1.6 sigma away, curvature 1e-6 there) is not in that
+// point's basin: Newton's polish jumps 1.6 sigma, farther than
+// c3PolishSlack ||grad|| / min|eig| = 0.8 sigma, and the run must be
+// undecided rather than credited with the distant critical point.
+func TestC3PolishOutsideBasinUndecided(t *testing.T) {
+	r := loadCatalogT(t)["reference-distance"]
+	mix, err := r.Mixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := satObjective{s: 1e-7, lam: 1e-6}
+	for i := range 4 {
+		q.xmin[i] = mix.Centroids[i/2][i%2] + 0.1*float64(i+1)
+	}
+	start := [][]float64{{q.xmin[0] + 0.8, q.xmin[1] - 0.8}, {q.xmin[2] + 0.8, q.xmin[3] + 0.8}}
+	run := c3Flow(q, mix, start, nil)
+	t.Logf("flow end gradient %.3g sigma, polish moved %.3g sigma, eigenvalues %v", run.endGrad, run.move, run.crit.Eigenvalues)
+	if !strings.Contains(run.inconclusive, "polish moved") {
+		t.Errorf("run %q (moved %.3g sigma from a flow end with gradient %.3g sigma): want undecided, outside the basin", run.inconclusive, run.move, run.endGrad)
+	}
+}
