@@ -797,3 +797,59 @@ func TestC3PolishOutsideBasinUndecided(t *testing.T) {
 		t.Errorf("run %q (moved %.3g sigma from a flow end with gradient %.3g sigma): want undecided, outside the basin", run.inconclusive, run.move, run.endGrad)
 	}
 }
+
+// TestC5VsKMeansMarginError: C5.vs-kmeans-error's margin is the k-means
+// misclassification minus the layer's, two estimates shown with their own
+// errors, so the margin's error is at least the larger of the two and at
+// most their sum (up to a few roundings of sums of positive numbers).
+func TestC5VsKMeansMarginError(t *testing.T) {
+	r := Regime{D: 3, Sigma: 1, Pi1: 0.3, Geometry: Orthogonal, Separation: 5, Variant: "distance", LambdaSigma2: 1, Seed: 1}
+	found := false
+	for _, res := range (C5{}).Check(Env{Quick: true}, r) {
+		if res.Check != C5VsKMeans {
+			continue
+		}
+		found = true
+		q := map[string]Quantity{}
+		for _, v := range res.Values {
+			q[v.Name] = v
+		}
+		layer, okL := q["misclassification"]
+		km, okK := q["kmeans_misclassification"]
+		if !okL || !okK {
+			t.Fatalf("quantities %+v", res.Values)
+		}
+		t.Logf("margin %.3g +- %.3g; layer %.4g +- %.3g, k-means %.4g +- %.3g", res.Margin, res.Err, layer.Value, layer.Err, km.Value, km.Err)
+		const tol = 1e-12
+		lo, hi := math.Max(layer.Err, km.Err), layer.Err+km.Err
+		if !(layer.Err > 0 && km.Err > 0) || res.Err < lo*(1-tol) || res.Err > hi*(1+tol) {
+			t.Errorf("margin's error %.3g outside [%.3g, %.3g]", res.Err, lo, hi)
+		}
+	}
+	if !found {
+		t.Fatal("no C5.vs-kmeans-error result")
+	}
+}
+
+// TestC8UnitBallsCounts: c8UnitBalls returns n points of K heads each,
+// every head in the unit ball, including n = 0 (no points) and an odd
+// number n K of heads.
+func TestC8UnitBallsCounts(t *testing.T) {
+	for _, tc := range []struct{ d, K, n int }{{2, 3, 0}, {2, 3, 1}, {3, 3, 5}, {4, 4, 2}, {2, 5, 3}} {
+		pts := c8UnitBalls(rand.New(rand.NewPCG(5, 6)), tc.d, tc.K, tc.n)
+		if len(pts) != tc.n {
+			t.Errorf("d %d K %d n %d: %d points", tc.d, tc.K, tc.n, len(pts))
+		}
+		for i, p := range pts {
+			if len(p) != tc.K {
+				t.Errorf("d %d K %d n %d: point %d has %d heads", tc.d, tc.K, tc.n, i, len(p))
+			}
+			for _, u := range p {
+				// unit ball up to rounding
+				if len(u) != tc.d || theory.Norm(u) > 1+1e-15 {
+					t.Errorf("d %d K %d n %d: head %v outside the unit ball of R^%d", tc.d, tc.K, tc.n, u, tc.d)
+				}
+			}
+		}
+	}
+}
