@@ -853,3 +853,54 @@ func TestC8UnitBallsCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestMisclassSensitivityTranslationInvariant: for the distance and
+// hardmax layers the assignment rule depends only on differences between
+// a token and the heads, so translating the data and the heads together
+// changes neither the misclassification nor its sensitivity bound (the
+// bound is built from the heads' midpoint relative to each centroid).
+func TestMisclassSensitivityTranslationInvariant(t *testing.T) {
+	base := Regime{D: 3, Sigma: 1.3, Pi1: 0.3, Geometry: Orthogonal, Separation: 4, Variant: "distance", LambdaSigma2: 1, Seed: 1}
+	mix, err := base.Mixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads := theory.Clone(mix.Centroids)
+	heads[0][0] += 0.2
+	heads[1][2] -= 0.3
+	for _, l := range []theory.Prototype{{Variant: theory.Distance, Lambda: 1 / (base.Sigma * base.Sigma)}, {Variant: theory.Hardmax}} {
+		for _, eps := range []float64{1e-6, 0.05} {
+			want := misclassSensitivity(mix, l, heads, eps)
+			for _, shift := range [][]float64{{5, 0, 0}, {-3, 2, 7}} {
+				m2 := mix
+				m2.Centroids = theory.Clone(mix.Centroids)
+				h2 := theory.Clone(heads)
+				for k := range m2.Centroids {
+					theory.AddScaled(m2.Centroids[k], 1, shift)
+					theory.AddScaled(h2[k], 1, shift)
+				}
+				got := misclassSensitivity(m2, l, h2, eps)
+				// rounding of coordinates of order 10 in the margins
+				if math.Abs(got-want) > 1e-9*want {
+					t.Errorf("%v eps %g shift %v: sensitivity %g, untranslated %g", l.Variant, eps, shift, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestMeanSEShiftInvariant: the standard error of a mean does not depend
+// on a common offset of the values: {1, 2, 4} plus any offset has sample
+// variance 7/3, so standard error sqrt(7)/3 over its 3 values.
+func TestMeanSEShiftInvariant(t *testing.T) {
+	for _, off := range []float64{0, 1e6, 1e9, -1e9, 3.7e8} {
+		m, se := meanSE([]float64{off + 1, off + 2, off + 4})
+		want := math.Sqrt(7) / 3
+		// the mean off + 7/3 is rounded to half an ulp of the offset
+		// (6e-8 at 1e9), which moves each centered value by as much:
+		// a relative change of the standard error below 1e-7
+		if math.Abs(m-(off+7.0/3)) > 1e-7 || math.Abs(se-want) > 1e-6*want {
+			t.Errorf("offset %g: mean %v, standard error %v, want %v and %v", off, m, se, off+7.0/3, want)
+		}
+	}
+}
