@@ -904,3 +904,17 @@ func TestMeanSEShiftInvariant(t *testing.T) {
 		}
 	}
 }
+
+// TestRegimeStringName: a regime's one-line description starts with its
+// name and a colon when it has one, and directly with its parameters
+// otherwise.
+func TestRegimeStringName(t *testing.T) {
+	r := Regime{D: 2, Sigma: 1, Pi1: 0.5, Geometry: Orthogonal, Separation: 3, Variant: "distance", LambdaSigma2: 1, Seed: 1}
+	if s := r.String(); !strings.HasPrefix(s, "d=2 ") || strings.Contains(s, ":") {
+		t.Errorf("unnamed regime: %q, want it to start with its parameters", s)
+	}
+	r.Name = "reference"
+	if s := r.String(); !strings.HasPrefix(s, "reference: d=2 ") {
+		t.Errorf("named regime: %q, want it to start with %q", s, "reference: ")
+	}
+}
