@@ -918,3 +918,39 @@ func TestRegimeStringName(t *testing.T) {
 		t.Errorf("named regime: %q, want it to start with %q", s, "reference: ")
 	}
 }
+
+// TestMisclassSensitivityScaleInvariant: the misclassification of the
+// two-head rule and its sensitivity bound are scale free: magnifying the
+// data (centroids and sigma), the heads and the move eps by the same
+// factor leaves the bound unchanged, for every variant (the dot rule's
+// offset scales with the heads' norms, its margins with ||mu*_k||).
+func TestMisclassSensitivityScaleInvariant(t *testing.T) {
+	base := Regime{D: 3, Sigma: 1, Pi1: 0.3, Geometry: Orthogonal, Separation: 4, Variant: "dot", LambdaSigma2: 1, Seed: 1}
+	mix, err := base.Mixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads := theory.Clone(mix.Centroids)
+	heads[0][0] += 0.2
+	heads[1][2] -= 0.3
+	for _, v := range []theory.Variant{theory.Dot, theory.Distance, theory.Hardmax} {
+		for _, eps := range []float64{1e-6, 0.05} {
+			want := misclassSensitivity(mix, theory.Prototype{Variant: v, Lambda: 1}, heads, eps)
+			for _, k := range []float64{3, 0.25} {
+				m2 := mix
+				m2.Sigma = k * mix.Sigma
+				m2.Centroids = theory.Clone(mix.Centroids)
+				h2 := theory.Clone(heads)
+				for i := range h2 {
+					theory.Scale(k, m2.Centroids[i])
+					theory.Scale(k, h2[i])
+				}
+				got := misclassSensitivity(m2, theory.Prototype{Variant: v, Lambda: 1 / (k * k)}, h2, k*eps)
+				// rounding of a few operations on scaled inputs
+				if math.Abs(got-want) > 1e-9*want {
+					t.Errorf("%v eps %g scale %g: sensitivity %g, unscaled %g", v, eps, k, got, want)
+				}
+			}
+		}
+	}
+}
