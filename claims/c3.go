@@ -236,6 +236,15 @@ type c3Run struct {
 	inconclusive string // why the run is undecided ("" if decided)
 }
 
+// reached reports whether the run certainly ended within C3Tol of theta^:
+// its distance is below the tolerance by more than its error bound.
+func (r *c3Run) reached() bool { return C3Tol-r.dist > r.err }
+
+// missed reports whether the run certainly ended farther than C3Tol from
+// theta^: its distance exceeds the tolerance by more than its error bound.
+// A run within its error of the tolerance is neither reached nor missed.
+func (r *c3Run) missed() bool { return C3Tol-r.dist < -r.err }
+
 // c3Dist returns min over the two assignments of the stacked distance
 // between a and b.
 func c3Dist(a, b [][]float64) float64 {
@@ -441,7 +450,7 @@ func (c C3) converges(obj theory.Objective, mix theory.Mixture, l theory.Prototy
 		worstErr = math.Max(worstErr, run.err)
 		maxMove = math.Max(maxMove, run.move)
 		maxIter = max(maxIter, run.iter)
-		if C3Tol-run.dist < -run.err && (failRun == nil || run.dist-run.err > failRun.dist-failRun.err) {
+		if run.missed() && (failRun == nil || run.dist-run.err > failRun.dist-failRun.err) {
 			failRun = &run
 		}
 	}
@@ -496,7 +505,7 @@ func (c C3) mapScheme(obj theory.Objective, mix theory.Mixture, l theory.Prototy
 			continue
 		}
 		decided++
-		if C3Tol-run.dist > run.err {
+		if run.reached() {
 			reached++
 		} else if other == nil || run.dist > other.dist {
 			other = &run

@@ -954,3 +954,37 @@ func TestMisclassSensitivityScaleInvariant(t *testing.T) {
 		}
 	}
 }
+
+// TestC3RunDecisionBoundaries: a run counts as reaching theta^ only when
+// its distance is below the tolerance C3Tol by more than its error bound,
+// and as missing it only when above by more than the bound; within the
+// bound of the tolerance it is neither (the verdict is then undecided,
+// never FAILS). Cases at C3Tol -+ 2 err and -+ err/2, with err = C3Tol/4
+// (rounding moves them by ulps, far less than err/2); and the ties, a
+// distance exactly its error from the tolerance (C3Tol/2 with err = C3Tol
+// - C3Tol/2, 2 C3Tol with err = 2 C3Tol - C3Tol: exact by Sterbenz's
+// lemma), which are neither: "by more than its error bound".
+func TestC3RunDecisionBoundaries(t *testing.T) {
+	e := C3Tol / 4
+	tests := []struct {
+		dist            float64
+		reached, missed bool
+	}{
+		{C3Tol - 2*e, true, false},
+		{C3Tol - e/2, false, false},
+		{C3Tol + e/2, false, false},
+		{C3Tol + 2*e, false, true},
+	}
+	for _, tc := range tests {
+		r := c3Run{dist: tc.dist, err: e}
+		if got := [2]bool{r.reached(), r.missed()}; got != [2]bool{tc.reached, tc.missed} {
+			t.Errorf("dist = C3Tol %+g err: (reached, missed) = %v, want (%v, %v)", (tc.dist-C3Tol)/e, got, tc.reached, tc.missed)
+		}
+	}
+	for _, d := range []float64{C3Tol / 2, 2 * C3Tol} {
+		r := c3Run{dist: d, err: math.Abs(C3Tol - d)}
+		if r.reached() || r.missed() {
+			t.Errorf("dist %g, exactly its error %g from the tolerance: (reached, missed) = (%v, %v), want neither", d, r.err, r.reached(), r.missed())
+		}
+	}
+}
