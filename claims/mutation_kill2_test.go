@@ -6,6 +6,7 @@ package claims
 // mutant breaks.
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -231,20 +232,7 @@ func TestC2WitnessCouplingUnits(t *testing.T) {
 		t.Fatalf("sigma = %g: no coupling quantity in %+v", sigma, w)
 		return Quantity{}
 	}
-	q1, q3 := get(1), get(3)
-	t.Logf("sigma 1: %g +- %.3g; sigma 3: %g +- %.3g", q1.Value, q1.Err, q3.Value, q3.Err)
-	// the value: scale invariance up to the numerics' accuracy (1e-9
-	// relative is far above the quadrature's 1e-12)
-	if math.Abs(q3.Value-q1.Value) > 1e-9*q1.Value {
-		t.Errorf("coupling %g at sigma 1, %g at sigma 3", q1.Value, q3.Value)
-	}
-	// the error bounds: computed separately at each scale, they agree to
-	// a factor of order 1 (their rounding parts follow the inputs'
-	// magnitudes); a bound in other units than the value would differ by
-	// sigma^2 = 9
-	if !(q1.Err > 0) || !(q3.Err > 0) || q3.Err > 3*q1.Err || q1.Err > 3*q3.Err {
-		t.Errorf("coupling error %.3g at sigma 1, %.3g at sigma 3 (units of sigma)", q1.Err, q3.Err)
-	}
+	checkScaleInvariant(t, "coupling", get(1), get(3))
 }
 
 // TestC6MEstimatorRawRatioErrors: C6.m-estimator shows n times the mean
@@ -311,18 +299,7 @@ func TestC1GradDecayAxialUnits(t *testing.T) {
 	}
 	q1, q3 := get(1), get(3)
 	for k := range q1 {
-		t.Logf("Delta + %d: %g +- %.3g (sigma 1), %g +- %.3g (sigma 3)", k, q1[k].Value, q1[k].Err, q3[k].Value, q3[k].Err)
-		// values: scale invariance up to the numerics' accuracy (1e-9
-		// of the value, far above the 1e-12 quadrature tolerance)
-		if math.Abs(q3[k].Value-q1[k].Value) > 1e-9*math.Abs(q1[k].Value) {
-			t.Errorf("Delta + %d: axial component %g at sigma 1, %g at sigma 3", k, q1[k].Value, q3[k].Value)
-		}
-		// error bounds, computed at each scale: equal to a factor of
-		// order 1; in other units than the value they would differ by
-		// sigma^2 = 9
-		if !(q1[k].Err > 0) || !(q3[k].Err > 0) || q3[k].Err > 3*q1[k].Err || q1[k].Err > 3*q3[k].Err {
-			t.Errorf("Delta + %d: axial error %.3g at sigma 1, %.3g at sigma 3 (units of sigma)", k, q1[k].Err, q3[k].Err)
-		}
+		checkScaleInvariant(t, fmt.Sprintf("axial component at Delta + %d", k), q1[k], q3[k])
 	}
 }
 
@@ -418,18 +395,7 @@ func TestC5MisclassificationErrorScaleInvariant(t *testing.T) {
 		t.Fatalf("sigma = %g: no misclassification shown", sigma)
 		return Quantity{}
 	}
-	q1, q3 := get(1), get(3)
-	t.Logf("misclassification %g +- %.3g (sigma 1), %g +- %.3g (sigma 3)", q1.Value, q1.Err, q3.Value, q3.Err)
-	// values: a closed form in Phi at scale-invariant arguments, to the
-	// minimizer's accuracy (1e-9 is far above it)
-	if math.Abs(q3.Value-q1.Value) > 1e-9*q1.Value {
-		t.Errorf("misclassification %g at sigma 1, %g at sigma 3", q1.Value, q3.Value)
-	}
-	// a location error in the wrong units would scale the bound's main
-	// term by sigma^2 = 9
-	if !(q1.Err > 0) || !(q3.Err > 0) || q3.Err > 3*q1.Err || q1.Err > 3*q3.Err {
-		t.Errorf("misclassification error %.3g at sigma 1, %.3g at sigma 3", q1.Err, q3.Err)
-	}
+	checkScaleInvariant(t, "misclassification", get(1), get(3))
 }
 
 // TestKMisclassSensitivityCovers: the sensitivity bound of the
@@ -596,14 +562,7 @@ func TestC1DecayErrorsScaleInvariant(t *testing.T) {
 	for check, v1 := range q1 {
 		v3 := q3[check]
 		for i := range v1 {
-			t.Logf("%s %s: %g +- %.3g (sigma 1), %g +- %.3g (sigma 3)", check, v1[i].Name, v1[i].Value, v1[i].Err, v3[i].Value, v3[i].Err)
-			// distances: to the minimizer's accuracy (1e-9 is far above it)
-			if math.Abs(v3[i].Value-v1[i].Value) > 1e-9*math.Abs(v1[i].Value) {
-				t.Errorf("%s %s: %g at sigma 1, %g at sigma 3", check, v1[i].Name, v1[i].Value, v3[i].Value)
-			}
-			if !(v1[i].Err > 0) || !(v3[i].Err > 0) || v3[i].Err > 3*v1[i].Err || v1[i].Err > 3*v3[i].Err {
-				t.Errorf("%s %s: error %.3g at sigma 1, %.3g at sigma 3", check, v1[i].Name, v1[i].Err, v3[i].Err)
-			}
+			checkScaleInvariant(t, check+" "+v1[i].Name, v1[i], v3[i])
 		}
 	}
 }
@@ -986,5 +945,24 @@ func TestC3RunDecisionBoundaries(t *testing.T) {
 		if r.reached() || r.missed() {
 			t.Errorf("dist %g, exactly its error %g from the tolerance: (reached, missed) = (%v, %v), want neither", d, r.err, r.reached(), r.missed())
 		}
+	}
+}
+
+// checkScaleInvariant compares a quantity shown at sigma = 1 (q1) with the
+// same quantity at sigma = 3 (q3) on a scale-invariant setting (the second
+// regime is the first magnified 3 times, and the quantity is in units of
+// sigma). Values: equal to 1e-9 relative, far above the quadrature's
+// 1e-12 and the minimizer's accuracy. Error bounds, computed separately at
+// each scale: positive and equal to a factor 3 (their rounding parts
+// follow the inputs' magnitudes); a bound in other units than its value
+// would differ by sigma^2 = 9.
+func checkScaleInvariant(t *testing.T, what string, q1, q3 Quantity) {
+	t.Helper()
+	t.Logf("%s: %g +- %.3g (sigma 1), %g +- %.3g (sigma 3)", what, q1.Value, q1.Err, q3.Value, q3.Err)
+	if math.Abs(q3.Value-q1.Value) > 1e-9*math.Abs(q1.Value) {
+		t.Errorf("%s: %g at sigma 1, %g at sigma 3", what, q1.Value, q3.Value)
+	}
+	if !(q1.Err > 0) || !(q3.Err > 0) || q3.Err > 3*q1.Err || q1.Err > 3*q3.Err {
+		t.Errorf("%s: error %.3g at sigma 1, %.3g at sigma 3 (units of sigma)", what, q1.Err, q3.Err)
 	}
 }

@@ -157,14 +157,7 @@ func TestDampedInverseBounded(t *testing.T) {
 // estimates alone. Bounds of zero (the estimates dropped) would fail
 // both checks.
 func TestIntegrateMomentsErrorCoversTrueError(t *testing.T) {
-	f := funcPanel{
-		func(z float64) float64 { return math.Sqrt(z) },
-		func(z float64) float64 { return -math.Sqrt(1 - z) },
-		func(z float64) float64 { return math.Abs(z - 0.3) },
-		func(z float64) float64 { return 1 / (1 + 400*(z-0.6)*(z-0.6)) },
-		func(z float64) float64 { return math.Pow(z, 0.25) - 0.4 },
-		func(z float64) float64 { return math.Log(z + 1e-3) },
-	}
+	f := awkwardMoments()
 	for i := nMom; i < nVec; i++ {
 		f[i] = func(float64) float64 { return 0 }
 	}

@@ -113,14 +113,7 @@ func (f *funcPanel) panel(c, h float64, fv *panelVals) {
 // |f|, by 1.5: the error tolerance is 1e-12 plus 16 eps times that
 // integral over e (below 1e-9 here, where e is 1e-6 to 1e-3 of it).
 func TestApplyPanelMatchesIntegrateVecRule(t *testing.T) {
-	f := funcPanel{
-		func(z float64) float64 { return math.Sqrt(z) },
-		func(z float64) float64 { return -math.Sqrt(1 - z) },
-		func(z float64) float64 { return math.Abs(z - 0.3) },
-		func(z float64) float64 { return 1 / (1 + 400*(z-0.6)*(z-0.6)) },
-		func(z float64) float64 { return math.Pow(z, 0.25) - 0.4 },
-		func(z float64) float64 { return math.Log(z + 1e-3) },
-	}
+	f := awkwardMoments()
 	for i := nMom; i < nVec; i++ {
 		f[i] = func(z float64) float64 { return z * z }
 	}
@@ -187,5 +180,21 @@ func TestSGDBatchOfOne(t *testing.T) {
 	}
 	if _, err := SGDStationaryMSE(H, S, 0.1, 0); err == nil {
 		t.Error("SGDStationaryMSE accepted batch 0")
+	}
+}
+
+// awkwardMoments returns a panel whose nMom moments are integrands that
+// are hard for Gauss-Kronrod on [0, 1] (endpoint singularities of the
+// derivative, a kink at 0.3, a narrow peak at 0.6, a near-logarithmic
+// singularity at 0), each with a closed-form integral; the other entries
+// are nil, for the caller to set.
+func awkwardMoments() funcPanel {
+	return funcPanel{
+		func(z float64) float64 { return math.Sqrt(z) },
+		func(z float64) float64 { return -math.Sqrt(1 - z) },
+		func(z float64) float64 { return math.Abs(z - 0.3) },
+		func(z float64) float64 { return 1 / (1 + 400*(z-0.6)*(z-0.6)) },
+		func(z float64) float64 { return math.Pow(z, 0.25) - 0.4 },
+		func(z float64) float64 { return math.Log(z + 1e-3) },
 	}
 }
