@@ -226,3 +226,32 @@ func TestSoftmaxPlanarCollinearFourHeads(t *testing.T) {
 		})
 	}
 }
+
+// TestQuantMCLargeLambda checks QuantMC where the attention scores
+// lambda <x_1, x_j> reach about 10^3, beyond the exponential's range
+// (exp overflows above 709.78): the documented softmax needs no finite
+// exponential of a raw score, so QuantMC must stay finite and equal the
+// reference built on theory.Identity's output (quantSlow: the same draws
+// through an independent, max-subtracted softmax). Tolerance 1e-10
+// relative: the scores of the two routes are rounded differently by up
+// to ~1e-16 x 10^3 = 1e-13 absolute, which moves each weight by 1e-13
+// relative, and the squared errors' mean by far less than 1e-10.
+func TestQuantMCLargeLambda(t *testing.T) {
+	mix := mustMixture(t, []float64{0.4, 0.6}, [][]float64{{2, 0, 1}, {0, 2, -1}}, 0.5)
+	const lambda, n = 200.0, 2*quantChunk + 5
+	for _, L := range []int{2, 7} {
+		errs := quantSlow(mix, lambda, L, n, 11)
+		mean := 0.0
+		for _, e := range errs {
+			mean += e
+		}
+		mean /= float64(len(errs))
+		got, err := QuantMC(mix, lambda, L, n, 11)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(math.Abs(got.Value-mean) <= 1e-10*mean) || !(got.Err >= 0) || math.IsInf(got.Err, 0) {
+			t.Errorf("L=%d: QuantMC %v +- %v, reference on the same draws %v", L, got.Value, got.Err, mean)
+		}
+	}
+}
