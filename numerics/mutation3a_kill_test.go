@@ -152,3 +152,41 @@ func TestHardMomentsErrorBoundsValid(t *testing.T) {
 	}
 	t.Logf("largest mF bound in units of eps G: %.3g", worst)
 }
+
+// TestIntegrateVecScaleFromComponentZero checks QuadTol.ScaleFrom with
+// index 0, a valid component index: ScaleFrom = [-1, 0] adds the current
+// integral of component 0 to component 1's scale. Planted on [0, 1]:
+// component 0 is the constant 1e9 (a magnitude integrated along) and
+// component 1 is sqrt(|z - 0.3|), whose kink inside the panel keeps its
+// error estimate far above Rel times its own scale (1e-10 times about 0.5)
+// through 6 subintervals, while Rel times 1e9 = 0.1 is met within a
+// couple of bisections (measured: error 0.05 on 2 subintervals). With
+// ScaleFrom the run must converge under the cap; without it, the same run
+// must not (which shows that the scale, not the integrand, decides).
+func TestIntegrateVecScaleFromComponentZero(t *testing.T) {
+	f := func(z float64, out []float64) {
+		out[0] = 1e9
+		out[1] = math.Sqrt(math.Abs(z - 0.3))
+	}
+	// 1e-10: well above the 50 eps rounding floor (1.1e-14) so that the
+	// kink, not rounding, decides convergence without ScaleFrom.
+	tol := QuadTol{Rel: 1e-10, MaxIntervals: 6}
+	plain, err := IntegrateVec(f, 2, []float64{0, 1}, tol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Converged {
+		t.Fatalf("without ScaleFrom the kink converged within %d subintervals (err %g): the planted case does not separate the two", plain.Intervals, plain.Err[1])
+	}
+	tol.ScaleFrom = []int{-1, 0}
+	res, err := IntegrateVec(f, 2, []float64{0, 1}, tol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Converged {
+		t.Fatalf("ScaleFrom [-1 0]: not converged on %d subintervals (err %g, scale from component 0 %g)", res.Intervals, res.Err[1], res.Value[0])
+	}
+	if lim := tol.Rel * (res.Abs[1] + res.Value[0]); !(res.Err[1] <= lim) {
+		t.Fatalf("ScaleFrom [-1 0]: error %g above its tolerance %g", res.Err[1], lim)
+	}
+}
