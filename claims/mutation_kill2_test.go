@@ -643,27 +643,47 @@ func TestC4SufficientConditions(t *testing.T) {
 	}
 }
 
-// quadObjective is the quadratic risk sum_i lam_i (x_i - x*_i)^2 / 2 over
-// the stacked coordinates of two heads in the plane, exact up to
-// rounding: a planted objective whose Newton step from any point is
-// exactly H^-1 grad.
-type quadObjective struct {
-	lam  [4]float64
-	xmin [4]float64
+// sepObjective is a planted risk on two heads in the plane that is a sum
+// over the four stacked coordinates x_i of f_i(x_i - xmin_i); f returns
+// each term's value and derivative, and the declared errors riskErr and
+// gradErr cover the rounding of the sum.
+type sepObjective struct {
+	xmin             [4]float64
+	f                func(i int, d float64) (val, der float64)
+	riskErr, gradErr float64
 }
 
-func (quadObjective) Dim() int   { return 2 }
-func (quadObjective) Heads() int { return 2 }
-func (q quadObjective) Eval(heads [][]float64) (theory.Eval, error) {
+func (sepObjective) Dim() int   { return 2 }
+func (sepObjective) Heads() int { return 2 }
+func (q sepObjective) Eval(heads [][]float64) (theory.Eval, error) {
 	ev := theory.Eval{Grad: [][]float64{make([]float64, 2), make([]float64, 2)}}
 	for i := range 4 {
-		d := heads[i/2][i%2] - q.xmin[i]
-		ev.Risk += q.lam[i] * d * d / 2
-		ev.Grad[i/2][i%2] = q.lam[i] * d
+		v, g := q.f(i, heads[i/2][i%2]-q.xmin[i])
+		ev.Risk += v
+		ev.Grad[i/2][i%2] = g
 	}
-	// rounding of a few operations on terms of order 10
-	ev.RiskErr, ev.GradErr = 1e-14, 1e-14
+	ev.RiskErr, ev.GradErr = q.riskErr, q.gradErr
 	return ev, nil
+}
+
+// offCentroids returns the stacked centroids of a two-component mixture
+// in the plane, coordinate i moved by 0.1 (i + 1): a planted minimizer
+// near theta^ but not at it.
+func offCentroids(mix theory.Mixture) [4]float64 {
+	var x [4]float64
+	for i := range 4 {
+		x[i] = mix.Centroids[i/2][i%2] + 0.1*float64(i+1)
+	}
+	return x
+}
+
+// quadObjective is the quadratic risk sum_i lam_i (x_i - xmin_i)^2 / 2,
+// exact up to rounding (1e-14 covers a few operations on terms of order
+// 10): a planted objective whose Newton step from any point is exactly
+// H^-1 grad.
+func quadObjective(lam, xmin [4]float64) sepObjective {
+	return sepObjective{xmin: xmin, riskErr: 1e-14, gradErr: 1e-14,
+		f: func(i int, d float64) (float64, float64) { return lam[i] * d * d / 2, lam[i] * d }}
 }
 
 // TestC3PolishBasinCoversNewton: C3 polishes each flow end by Newton and
@@ -680,10 +700,7 @@ func TestC3PolishBasinCoversNewton(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := quadObjective{lam: [4]float64{1, 10, 4, 7}}
-	for i := range 4 {
-		q.xmin[i] = mix.Centroids[i/2][i%2] + 0.1*float64(i+1)
-	}
+	q := quadObjective([4]float64{1, 10, 4, 7}, offCentroids(mix))
 	start := [][]float64{{mix.Centroids[0][0] + 2, mix.Centroids[0][1] - 1}, {mix.Centroids[1][0] - 1.5, mix.Centroids[1][1] + 2.5}}
 	run := c3Flow(q, mix, start, nil)
 	t.Logf("flow end gradient %.3g sigma, polish moved %.3g sigma, loc %.3g", run.endGrad, run.move, run.loc)
@@ -708,28 +725,17 @@ func TestC3PolishBasinCoversNewton(t *testing.T) {
 
 // satObjective is a planted risk whose gradient saturates: per stacked
 // coordinate, f(d) = (s^2/lam) log cosh(lam d / s) with d the offset from
-// xmin, so f'(d) = s tanh(lam d / s) and f”(0) = lam. Far from xmin
-// (|d| >> s/lam) the gradient is about s whatever the distance.
-type satObjective struct {
-	s, lam float64
-	xmin   [4]float64
-}
-
-func (satObjective) Dim() int   { return 2 }
-func (satObjective) Heads() int { return 2 }
-func (q satObjective) Eval(heads [][]float64) (theory.Eval, error) {
-	ev := theory.Eval{Grad: [][]float64{make([]float64, 2), make([]float64, 2)}}
-	for i := range 4 {
-		d := heads[i/2][i%2] - q.xmin[i]
-		u := math.Abs(q.lam * d / q.s)
-		// log cosh u = u + log1p(exp(-2u)) - log 2, stable for large u
-		ev.Risk += q.s * q.s / q.lam * (u + math.Log1p(math.Exp(-2*u)) - math.Ln2)
-		ev.Grad[i/2][i%2] = q.s * math.Tanh(q.lam*d/q.s)
-	}
-	// rounding of a few operations on terms of order s^2/lam = 1e-8
-	// (risk) and s = 1e-7 (gradient)
-	ev.RiskErr, ev.GradErr = 1e-22, 1e-21
-	return ev, nil
+// xmin, so f'(d) = s tanh(lam d / s) and the second derivative at 0 is lam. Far from xmin
+// (|d| >> s/lam) the gradient is about s whatever the distance. The
+// declared errors cover the rounding of a few operations on terms of
+// order s^2/lam (risk) and s (gradient), for s = 1e-7 and lam = 1e-6.
+func satObjective(s, lam float64, xmin [4]float64) sepObjective {
+	return sepObjective{xmin: xmin, riskErr: 1e-22, gradErr: 1e-21,
+		f: func(_ int, d float64) (float64, float64) {
+			u := math.Abs(lam * d / s)
+			// log cosh u = u + log1p(exp(-2u)) - log 2, stable for large u
+			return s * s / lam * (u + math.Log1p(math.Exp(-2*u)) - math.Ln2), s * math.Tanh(lam*d/s)
+		}}
 }
 
 // TestC3PolishOutsideBasinUndecided: a flow that stops where the gradient
@@ -745,10 +751,7 @@ func TestC3PolishOutsideBasinUndecided(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := satObjective{s: 1e-7, lam: 1e-6}
-	for i := range 4 {
-		q.xmin[i] = mix.Centroids[i/2][i%2] + 0.1*float64(i+1)
-	}
+	q := satObjective(1e-7, 1e-6, offCentroids(mix))
 	start := [][]float64{{q.xmin[0] + 0.8, q.xmin[1] - 0.8}, {q.xmin[2] + 0.8, q.xmin[3] + 0.8}}
 	run := c3Flow(q, mix, start, nil)
 	t.Logf("flow end gradient %.3g sigma, polish moved %.3g sigma, eigenvalues %v", run.endGrad, run.move, run.crit.Eigenvalues)

@@ -17,14 +17,7 @@ func TestSoftmaxPlanarAgreesWithK2(t *testing.T) {
 			t.Run(fmt.Sprintf("%v/lambda=%g", v, lam), func(t *testing.T) {
 				mix, heads := kSetup(t, 2, 2, 4, 0.9, 3)
 				l := theory.Prototype{Variant: v, Lambda: lam}
-				p, err := NewSoftmaxPlanar(mix, l, 2)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := p.Eval(heads)
-				if err != nil {
-					t.Fatal(err)
-				}
+				got := planarEval(t, mix, l, 2, heads)
 				r2, err := NewRisk(mix, l)
 				if err != nil {
 					t.Fatal(err)
@@ -65,14 +58,7 @@ func TestSoftmaxPlanarAgreesWithRQMC(t *testing.T) {
 		t.Run(fmt.Sprintf("%v/lambda=%g/K=%d", v, lam, K), func(t *testing.T) {
 			mix, heads := kSetup(t, K, 3, 4, 1, 13)
 			l := theory.Prototype{Variant: v, Lambda: lam}
-			p, err := NewSoftmaxPlanar(mix, l, 3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := p.Eval(heads)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := planarEval(t, mix, l, 3, heads)
 			ev := riskKOrFail(t, mix, l, OptionsK{Seed: 5, Randomizations: 16}, heads)
 			agreesWithRQMC(t, got, ev)
 			t.Logf("risk %.15g (estimate %.2g, quasi-Monte Carlo SE %.2g), gradient estimate %.2g", got.Risk, got.RiskErr, ev.Risk.SE, got.GradErr)
@@ -106,14 +92,7 @@ func TestSoftmaxPlanarBruteForce2D(t *testing.T) {
 			if refErr > 1e-10 {
 				t.Fatalf("trapezoid reference not converged: step halving moves it by %.2g", refErr)
 			}
-			p, err := NewSoftmaxPlanar(mix, l, 3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := p.Eval(heads)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := planarEval(t, mix, l, 3, heads)
 			if diff := math.Abs(got.Risk - r1); diff > got.RiskErr+refErr {
 				t.Errorf("risk %.16g +- %.2g vs trapezoid %.16g", got.Risk, got.RiskErr, r1)
 			}
@@ -167,4 +146,19 @@ func TestSoftmaxPlanarLargeLambda(t *testing.T) {
 		t.Errorf("lambda (R - R_hard) = %.9g, %.9g, %.9g: successive differences shrink by %.4g, want 10", f[0], f[1], f[2], ratio)
 	}
 	t.Logf("lambda (R - R_hard) = %.9g, %.9g, %.9g (ratio of differences %.4g)", f[0], f[1], f[2], ratio)
+}
+
+// planarEval evaluates the nested planar rule of the layer l with k heads
+// on mix at heads, failing the test on an error.
+func planarEval(t *testing.T, mix theory.Mixture, l theory.Prototype, k int, heads [][]float64) theory.Eval {
+	t.Helper()
+	p, err := NewSoftmaxPlanar(mix, l, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Eval(heads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

@@ -213,14 +213,7 @@ func TestSoftmaxPlanarCollinearFourHeads(t *testing.T) {
 	for _, v := range []theory.Variant{theory.Distance, theory.Dot} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
 			l := theory.Prototype{Variant: v, Lambda: 1}
-			p, err := NewSoftmaxPlanar(mix, l, 4)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := p.Eval(heads)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := planarEval(t, mix, l, 4, heads)
 			ev := riskKOrFail(t, mix, l, OptionsK{Seed: 5, Randomizations: 16}, heads)
 			agreesWithRQMC(t, got, ev)
 		})
