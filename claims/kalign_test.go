@@ -279,19 +279,8 @@ func TestC8Violation(t *testing.T) {
 	run := c8FakeRun(t, r, 1e-6)
 	K := len(run.heads)
 	pts := c8BallPoints(run.mix, 0.5, c8UnitBalls(rand.New(rand.NewPCG(1, 2)), run.mix.Dim(), K, 2))
-	calls := 0
-	g := c8Grader{
-		eval: func(th [][]float64) ([][]float64, []float64, error) {
-			gr := make([][]float64, K)
-			for h := range K {
-				gr[h] = c2Sub(th[h], run.heads[h])
-				theory.Scale(-float64(calls), gr[h]) // 0 at point 0, -v at point 1
-			}
-			calls++
-			return gr, []float64{1e-3, 1e-3, 1e-3}, nil
-		},
-		widen: func(int) float64 { return 1 },
-	}
+	// 0 at point 0, -v at point 1
+	g := c8PlantedGrader(run, func(call, _ int) float64 { return -float64(call) })
 	got := c8ByCheck(t, C8{}.joint(g, r, run, pts, nil))
 	for _, ch := range []string{C8Alignment, C8AlignmentPerHead} {
 		// cos = -1 up to rounding; its error is below 1e-2 here.
@@ -499,5 +488,27 @@ func TestC8Property(t *testing.T) {
 				t.Errorf("%v: %s FAILS: margin %.3g err %.3g %s\nspec: %s", r, x.Check, x.Margin, x.Err, x.Note, x.Spec)
 			}
 		}
+	}
+}
+
+// c8PlantedGrader returns a grader whose gradient at its call-th
+// evaluation (from 0) is, for each head h, scale(call, h) times the head's
+// offset from run's minimizer (positive: pointing away from theta^), with
+// row error figures of 1e-3 that need no widening.
+func c8PlantedGrader(run kRun, scale func(call, h int) float64) c8Grader {
+	calls := 0
+	return c8Grader{
+		eval: func(th [][]float64) ([][]float64, []float64, error) {
+			gr := make([][]float64, len(run.heads))
+			errs := make([]float64, len(run.heads))
+			for h := range run.heads {
+				gr[h] = c2Sub(th[h], run.heads[h])
+				theory.Scale(scale(calls, h), gr[h])
+				errs[h] = 1e-3
+			}
+			calls++
+			return gr, errs, nil
+		},
+		widen: func(int) float64 { return 1 },
 	}
 }

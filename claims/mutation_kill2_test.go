@@ -248,10 +248,7 @@ func TestC6MEstimatorRawRatioErrors(t *testing.T) {
 			res = r
 		}
 	}
-	q := map[string]Quantity{}
-	for _, v := range res.Values {
-		q[v.Name] = v
-	}
+	q := byName(res.Values)
 	mean, okM := q["n mean ||theta_n - theta^||^2 / sigma^2"]
 	pred, okP := q["tr(H^-1 S H^-1) / sigma^2"]
 	raw, okR := q["raw ratio"]
@@ -345,21 +342,12 @@ func TestC8PerHeadNamesWorstPoint(t *testing.T) {
 	K := len(run.heads)
 	const badPoint, badHead = 4, 2 // zero-based
 	pts := c8BallPoints(run.mix, 0.5, c8UnitBalls(rand.New(rand.NewPCG(3, 4)), run.mix.Dim(), K, 6))
-	calls := 0
-	g := c8Grader{
-		eval: func(th [][]float64) ([][]float64, []float64, error) {
-			gr := make([][]float64, K)
-			for h := range K {
-				gr[h] = c2Sub(th[h], run.heads[h])
-				if calls == badPoint && h == badHead {
-					theory.Scale(-1, gr[h])
-				}
-			}
-			calls++
-			return gr, []float64{1e-3, 1e-3, 1e-3}, nil
-		},
-		widen: func(int) float64 { return 1 },
-	}
+	g := c8PlantedGrader(run, func(call, h int) float64 {
+		if call == badPoint && h == badHead {
+			return -1
+		}
+		return 1
+	})
 	x := c8ByCheck(t, C8{}.joint(g, r, run, pts, nil))[C8AlignmentPerHead]
 	// cos = -1 up to rounding; its error is below 1e-2 here
 	if x.Verdict != Fails || !(x.Margin < -0.99) {
@@ -772,10 +760,7 @@ func TestC5VsKMeansMarginError(t *testing.T) {
 			continue
 		}
 		found = true
-		q := map[string]Quantity{}
-		for _, v := range res.Values {
-			q[v.Name] = v
-		}
+		q := byName(res.Values)
 		layer, okL := q["misclassification"]
 		km, okK := q["kmeans_misclassification"]
 		if !okL || !okK {
@@ -968,4 +953,13 @@ func checkScaleInvariant(t *testing.T, what string, q1, q3 Quantity) {
 	if !(q1.Err > 0) || !(q3.Err > 0) || q3.Err > 3*q1.Err || q1.Err > 3*q3.Err {
 		t.Errorf("%s: error %.3g at sigma 1, %.3g at sigma 3 (units of sigma)", what, q1.Err, q3.Err)
 	}
+}
+
+// byName indexes a result's quantities by name.
+func byName(values []Quantity) map[string]Quantity {
+	q := make(map[string]Quantity, len(values))
+	for _, v := range values {
+		q[v.Name] = v
+	}
+	return q
 }
